@@ -1,0 +1,92 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+// Data flows one way: sources → Ingest → Store → Analytics → Views (Server, Commands).
+// DarasaCore depends on nothing of ours; the server never imports a concrete engine.
+let package = Package(
+    name: "darasa",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "darasa", targets: ["darasa"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.6.0"),
+        .package(url: "https://github.com/apple/swift-crypto.git", "3.0.0"..<"5.0.0"),
+        .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.0.0"),
+        .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.30.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.20.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird-auth.git", from: "2.5.0"),
+        .package(url: "https://github.com/hummingbird-project/swift-mustache.git", from: "2.0.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.6.0"),
+        .package(url: "https://github.com/weichsel/ZIPFoundation.git", from: "0.9.19"),
+        .package(url: "https://github.com/x-sheep/swift-property-based.git", from: "2.0.0"),
+    ],
+    targets: [
+        .target(name: "DarasaCore"),
+        .target(name: "DarasaGenerator", dependencies: [
+            "DarasaCore",
+            .product(name: "ZIPFoundation", package: "ZIPFoundation"),
+        ]),
+        .target(name: "DarasaIngest", dependencies: [
+            "DarasaCore",
+            .product(name: "ZIPFoundation", package: "ZIPFoundation"),
+        ]),
+        // The storage contract, schema and engine-neutral SQL; no database driver here.
+        .target(name: "DarasaStore", dependencies: [
+            "DarasaCore",
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        .target(name: "DarasaSQLite", dependencies: [
+            "DarasaCore", "DarasaStore",
+            .product(name: "GRDB", package: "GRDB.swift"),
+            .product(name: "GRDBSQLite", package: "GRDB.swift"),
+        ]),
+        .target(name: "DarasaPostgres", dependencies: [
+            "DarasaCore", "DarasaStore",
+            .product(name: "PostgresNIO", package: "postgres-nio"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        .target(name: "DarasaAnalytics", dependencies: ["DarasaCore", "DarasaStore"]),
+        .target(name: "DarasaServer", dependencies: [
+            "DarasaCore", "DarasaStore", "DarasaAnalytics",
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
+            .product(name: "Mustache", package: "swift-mustache"),
+            .product(name: "Crypto", package: "swift-crypto"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        .target(name: "DarasaCommands", dependencies: [
+            "DarasaCore", "DarasaIngest", "DarasaStore", "DarasaSQLite", "DarasaPostgres", "DarasaAnalytics",
+            "DarasaServer", "DarasaGenerator",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+        ]),
+        .executableTarget(name: "darasa", dependencies: ["DarasaCommands"]),
+        // Fixtures shared by the test targets: a hand-worked tiny country and engine factories.
+        .target(name: "DarasaTestSupport", dependencies: [
+            "DarasaCore", "DarasaStore", "DarasaSQLite", "DarasaPostgres",
+        ], path: "Tests/DarasaTestSupport"),
+        .testTarget(name: "DarasaCoreTests", dependencies: [
+            "DarasaCore",
+            .product(name: "PropertyBased", package: "swift-property-based"),
+        ]),
+        .testTarget(name: "DarasaGeneratorTests", dependencies: ["DarasaGenerator", "DarasaIngest", "DarasaCore"]),
+        .testTarget(name: "DarasaIngestTests", dependencies: [
+            "DarasaIngest", "DarasaGenerator", "DarasaCore",
+            .product(name: "PropertyBased", package: "swift-property-based"),
+        ]),
+        .testTarget(name: "DarasaStoreTests", dependencies: [
+            "DarasaStore", "DarasaSQLite", "DarasaPostgres", "DarasaCore",
+            "DarasaTestSupport",
+            .product(name: "PropertyBased", package: "swift-property-based"),
+        ]),
+        .testTarget(name: "DarasaServerTests", dependencies: [
+            "DarasaServer", "DarasaStore", "DarasaSQLite", "DarasaCore", "DarasaTestSupport",
+            .product(name: "HummingbirdTesting", package: "hummingbird"),
+            .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
+        ]),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,102 @@
+import ArgumentParser
+import DarasaCore
+import DarasaIngest
+import DarasaServer
+import DarasaStore
+import Foundation
+
+struct Demo: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Generate a synthetic country, load every source, and serve it with demo logins.",
+        discussion: "Demo logins (demo mode only): teacher, head, district, national, admin — password `demo`. Running the demo again replaces the earlier demo data; it refuses to touch a database that holds non-demo data.")
+
+    @OptionGroup var store: StoreOptions
+    @OptionGroup var server: ServerOptions
+
+    @Option(help: "Number of learners in the synthetic country.")
+    var learners: Int = 20_000
+
+    @Option(help: "Random seed for the synthetic country.")
+    var seed: UInt64 = 1
+
+    @Flag(help: "Load the demo and exit without serving (for scripts and benchmarks).")
+    var noServe = false
+
+    func validate() throws {
+        guard (100...5_000_000).contains(learners) else { throw ValidationError("--learners must be between 100 and 5,000,000.") }
+    }
+
+    func run() async throws {
+        try await runReportingErrors {
+            let clock = ContinuousClock()
+            let t0 = clock.now
+            let db = try await store.open()
+            do {
+                try await db.migrate()
+                try await db.eraseDemoData()
+                try await db.setSetting("mode", "demo")
+                print("Database: \(store.displayName)")
+
+                let countryDir = (store.dataDir as NSString).appendingPathComponent("country-\(seed)-\(learners)")
+                let summary = try generate(out: countryDir, learners: learners, seed: seed)
+                print("Generated a synthetic country in \(countryDir) (\(seconds(clock.now - t0))): \(summary)")
+
+                let t1 = clock.now
+                let report = try await db.importBatch(source: "synthetic", description: "darasa demo: every source of \(countryDir)", user: "demo") { writer in
+                    let loaded = try await SyntheticCountryLoader().load(from: URL(fileURLWithPath: countryDir), into: StoreSink(writer: writer))
+                    print("Read every source: \(loaded)")
+                }
+                print("Loaded \(Format.count(report.records)) records in \(seconds(clock.now - t1)).")
+                try await createDemoUsers(db)
+            } catch {
+                await db.close()
+                throw error
+            }
+            if noServe {
+                await db.close()
+                return
+            }
+            try await serve(db, server, demo: true, banner: [
+                "Demo logins (password: demo): teacher, head, district, national, admin",
+            ])
+        }
+    }
+
+    func seconds(_ d: Duration) -> String {
+        String(format: "%.1f s", Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18)
+    }
+}
+
+enum Format {
+    static func count(_ n: Int) -> String {
+        let s = String(n)
+        var out = ""
+        for (i, c) in s.enumerated() {
+            if i > 0 && (s.count - i) % 3 == 0 { out.append(",") }
+            out.append(c)
+        }
+        return out
+    }
+}
+
+/// Picks a real school, its district and one of its class teachers, and makes one account per
+/// role: teacher, head, district, national, admin (password "demo"). Demo mode only.
+func createDemoUsers(_ db: DarasaStore) async throws {
+    guard let year = try await db.latestYearID(), let root = try await db.rootOrgUnit(),
+          let pick = try await db.demoSchool(yearID: year), let school = try await db.orgUnit(id: pick.school),
+          let districtID = try await db.ancestor(of: school, depth: 2) else {
+        throw UserFacingError("The demo data has no school with a class teacher in its latest year; generate it again with more learners.")
+    }
+    let hash = try await PasswordHasher.hash("demo")
+    let accounts: [(String, String, Role, OrgUnitID, TeacherID?)] = [
+        ("teacher", "Demo Teacher", .teacher, school.id, pick.teacher),
+        ("head", "Demo Head Teacher", .headTeacher, school.id, nil),
+        ("district", "Demo District Officer", .districtOfficer, districtID, nil),
+        ("national", "Demo National Analyst", .nationalAnalyst, root.id, nil),
+        ("admin", "Demo Administrator", .admin, root.id, nil),
+    ]
+    for (username, name, role, unit, teacher) in accounts {
+        try await db.createUser(username: username, displayName: name, passwordHash: hash, role: role,
+                                orgUnitID: unit, teacherID: teacher, actor: "demo")
+    }
+}

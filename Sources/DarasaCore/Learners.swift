@@ -1,0 +1,142 @@
+public enum Sex: String, Codable, Sendable, CaseIterable {
+    case female, male
+}
+
+/// How precisely a birth date is known. Many registers hold only a year, or a guess.
+public enum DatePrecision: String, Codable, Sendable, CaseIterable {
+    case exact, yearOnly = "year_only", approximate
+}
+
+public struct BirthDate: Hashable, Codable, Sendable {
+    public var day: Day
+    public var precision: DatePrecision
+    public init(day: Day, precision: DatePrecision = .exact) {
+        self.day = day
+        self.precision = precision
+    }
+}
+
+/// Washington Group Short Set answer for one functioning domain.
+public enum Difficulty: Int, Codable, Sendable, CaseIterable, Comparable {
+    case none = 1, some = 2, aLot = 3, cannot = 4
+    public static func < (a: Difficulty, b: Difficulty) -> Bool { a.rawValue < b.rawValue }
+    public var code: String {
+        switch self {
+        case .none: "no_difficulty"
+        case .some: "some_difficulty"
+        case .aLot: "a_lot_of_difficulty"
+        case .cannot: "cannot_do_at_all"
+        }
+    }
+}
+
+public enum FunctioningDomain: String, Codable, Sendable, CaseIterable {
+    case seeing, hearing, walking, cognition, selfCare = "self_care", communication
+}
+
+/// Washington Group functioning profile. A domain left nil was not asked.
+///
+/// Disability status follows the Washington Group's recommended cut-off: at least one domain
+/// answered "a lot of difficulty" or "cannot do at all".
+public struct Functioning: Hashable, Codable, Sendable {
+    public var seeing: Difficulty?
+    public var hearing: Difficulty?
+    public var walking: Difficulty?
+    public var cognition: Difficulty?
+    public var selfCare: Difficulty?
+    public var communication: Difficulty?
+
+    public init(seeing: Difficulty? = nil, hearing: Difficulty? = nil, walking: Difficulty? = nil,
+                cognition: Difficulty? = nil, selfCare: Difficulty? = nil, communication: Difficulty? = nil) {
+        self.seeing = seeing
+        self.hearing = hearing
+        self.walking = walking
+        self.cognition = cognition
+        self.selfCare = selfCare
+        self.communication = communication
+    }
+
+    public subscript(domain: FunctioningDomain) -> Difficulty? {
+        get {
+            switch domain {
+            case .seeing: seeing
+            case .hearing: hearing
+            case .walking: walking
+            case .cognition: cognition
+            case .selfCare: selfCare
+            case .communication: communication
+            }
+        }
+        set {
+            switch domain {
+            case .seeing: seeing = newValue
+            case .hearing: hearing = newValue
+            case .walking: walking = newValue
+            case .cognition: cognition = newValue
+            case .selfCare: selfCare = newValue
+            case .communication: communication = newValue
+            }
+        }
+    }
+
+    /// nil when no domain was asked.
+    public var hasDisability: Bool? {
+        let answers = FunctioningDomain.allCases.compactMap { self[$0] }
+        guard !answers.isEmpty else { return nil }
+        return answers.contains { $0 >= .aLot }
+    }
+}
+
+public struct Learner: Hashable, Codable, Sendable, Identifiable {
+    public var id: LearnerID
+    public var givenName: String
+    public var familyName: String
+    public var sex: Sex
+    public var birthDate: BirthDate?
+    public var functioning: Functioning
+    public var homeLanguage: String?
+    public var sourceKeys: [SourceKey]
+
+    public init(id: LearnerID, givenName: String, familyName: String, sex: Sex, birthDate: BirthDate?,
+                functioning: Functioning = Functioning(), homeLanguage: String?, sourceKeys: [SourceKey] = []) {
+        self.id = id
+        self.givenName = givenName
+        self.familyName = familyName
+        self.sex = sex
+        self.birthDate = birthDate
+        self.functioning = functioning
+        self.homeLanguage = homeLanguage
+        self.sourceKeys = sourceKeys
+    }
+}
+
+/// Where a learner stood in one academic year. A transfer closes one enrolment
+/// (`transferredOut`) and opens another (`transferredIn`) at the new school, so history follows
+/// the learner.
+public enum EnrolmentStatus: String, Codable, Sendable, CaseIterable {
+    case enrolled, transferredIn = "transferred_in", transferredOut = "transferred_out",
+         repeating, promoted, droppedOut = "dropped_out", completed
+}
+
+public struct Enrolment: Hashable, Codable, Sendable {
+    public var learnerID: LearnerID
+    public var yearID: Int
+    public var schoolID: SchoolID
+    public var grade: Int
+    public var section: String
+    public var status: EnrolmentStatus
+    public var start: Day?
+    public var end: Day?
+
+    public init(learnerID: LearnerID, yearID: Int, schoolID: SchoolID, grade: Int, section: String,
+                status: EnrolmentStatus, start: Day? = nil, end: Day? = nil) {
+        self.learnerID = learnerID
+        self.yearID = yearID
+        self.schoolID = schoolID
+        self.grade = grade
+        self.section = section
+        self.status = status
+        self.start = start
+        self.end = end
+    }
+}

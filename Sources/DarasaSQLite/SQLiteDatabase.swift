@@ -1,0 +1,219 @@
+import DarasaStore
+import Foundation
+import GRDB
+import GRDBSQLite
+
+/// The embedded engine: one SQLite file in WAL mode through GRDB.
+///
+/// Writes are serialised through a gate so a long import's open transaction never absorbs another
+/// writer's statements; readers use GRDB's reader connections and see the last committed state.
+public final class SQLiteDatabase: SQLDatabase {
+    public let dialect = SQLDialect.sqlite
+    public let path: String
+    let pool: DatabasePool
+    let gate = WriteGate()
+
+    /// Opens (creating if needed) the database file at `path`, creating its folder.
+    public init(path: String) throws {
+        self.path = path
+        let folder = (path as NSString).deletingLastPathComponent
+        do {
+            if !folder.isEmpty { try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true) }
+        } catch {
+            throw StoreError(.unwritable, "Darasa cannot create the data folder \(folder); choose a folder you can write to with --data-dir.",
+                             detail: "\(error)")
+        }
+        if !folder.isEmpty, !FileManager.default.isWritableFile(atPath: folder) {
+            throw StoreError(.unwritable, "Darasa cannot write to the data folder \(folder); choose a folder you can write to with --data-dir.")
+        }
+        var config = Configuration()
+        config.foreignKeysEnabled = true
+        config.allowsUnsafeTransactions = true
+        config.busyMode = .timeout(30)
+        config.prepareDatabase { db in
+            try db.execute(sql: "PRAGMA synchronous = NORMAL")
+            try db.execute(sql: "PRAGMA temp_store = MEMORY")
+            try db.execute(sql: "PRAGMA cache_size = -65536")
+        }
+        do {
+            pool = try DatabasePool(path: path, configuration: config)
+        } catch {
+            throw StoreError(.unwritable, "Darasa cannot open the database file \(path); check that it is a Darasa database and that you can write to it.",
+                             detail: "\(error)")
+        }
+    }
+
+    public func close() async {
+        try? pool.close()
+    }
+
+    public func query(_ sql: String, _ arguments: [SQLValue]) async throws -> [SQLRow] {
+        try await mapErrors { try await self.pool.read { db in try Self.query(db, sql, arguments) } }
+    }
+
+    public func execute(_ sql: String, _ arguments: [SQLValue]) async throws {
+        try await gate.withLock {
+            try await self.mapErrors { try await self.pool.write { db in try Self.execute(db, sql, arguments) } }
+        }
+    }
+
+    public func bulkInsert(table: String, columns: [String], rows: [[SQLValue]]) async throws {
+        try await transaction { try await $0.bulkInsert(table: table, columns: columns, rows: rows) }
+    }
+
+    public func transaction<T: Sendable>(_ body: @Sendable (any SQLConnection) async throws -> T) async throws -> T {
+        try await gate.withLock {
+            try await self.mapErrors { try await self.pool.writeWithoutTransaction { db in try db.execute(sql: "BEGIN IMMEDIATE") } }
+            do {
+                let result = try await body(Transaction(database: self))
+                try await self.mapErrors { try await self.pool.writeWithoutTransaction { db in try db.execute(sql: "COMMIT") } }
+                return result
+            } catch {
+                try? await self.pool.writeWithoutTransaction { db in
+                    if db.isInsideTransaction { try db.execute(sql: "ROLLBACK") }
+                }
+                throw error
+            }
+        }
+    }
+
+    /// A connection inside an open transaction: every statement runs on the writer connection.
+    struct Transaction: SQLConnection {
+        let database: SQLiteDatabase
+        var dialect: SQLDialect { .sqlite }
+
+        func query(_ sql: String, _ arguments: [SQLValue]) async throws -> [SQLRow] {
+            try await database.mapErrors { try await database.pool.writeWithoutTransaction { db in try SQLiteDatabase.query(db, sql, arguments) } }
+        }
+        func execute(_ sql: String, _ arguments: [SQLValue]) async throws {
+            try await database.mapErrors { try await database.pool.writeWithoutTransaction { db in try SQLiteDatabase.execute(db, sql, arguments) } }
+        }
+        func bulkInsert(table: String, columns: [String], rows: [[SQLValue]]) async throws {
+            try await database.mapErrors {
+                try await database.pool.writeWithoutTransaction { db in try SQLiteDatabase.bulkInsert(db, table, columns, rows) }
+            }
+        }
+    }
+
+    // MARK: Statement execution
+
+    static func bind(_ values: [SQLValue]) -> StatementArguments {
+        StatementArguments(values.map { v -> (any DatabaseValueConvertible)? in
+            switch v {
+            case .int(let i): i
+            case .double(let d): d
+            case .text(let s): s
+            case .null: nil
+            }
+        })
+    }
+
+    static func query(_ db: Database, _ sql: String, _ arguments: [SQLValue]) throws -> [SQLRow] {
+        let statement = try db.cachedStatement(sql: sql)
+        var out: [SQLRow] = []
+        let cursor = try Row.fetchCursor(statement, arguments: bind(arguments))
+        while let row = try cursor.next() {
+            var values: [SQLValue] = []
+            values.reserveCapacity(row.count)
+            for dbValue in row.databaseValues {
+                switch dbValue.storage {
+                case .int64(let i): values.append(.int(i))
+                case .double(let d): values.append(.double(d))
+                case .string(let s): values.append(.text(s))
+                case .blob(let b): values.append(.text(String(decoding: b, as: UTF8.self)))
+                case .null: values.append(.null)
+                }
+            }
+            out.append(SQLRow(values))
+        }
+        return out
+    }
+
+    static func execute(_ db: Database, _ sql: String, _ arguments: [SQLValue]) throws {
+        try db.execute(sql: sql, arguments: bind(arguments))
+    }
+
+    /// Binds straight onto the prepared statement handle: about twice GRDB's per-row
+    /// `execute(arguments:)` rate (see docs/architecture.md, "Bulk paths").
+    static func bulkInsert(_ db: Database, _ table: String, _ columns: [String], _ rows: [[SQLValue]]) throws {
+        let placeholders = Array(repeating: "?", count: columns.count).joined(separator: ", ")
+        let statement = try db.makeStatement(sql: "INSERT INTO \(table) (\(columns.joined(separator: ", "))) VALUES (\(placeholders))")
+        let handle = statement.sqliteStatement
+        let transient = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
+        for row in rows {
+            for (i, value) in row.enumerated() {
+                let index = Int32(i + 1)
+                switch value {
+                case .int(let v): sqlite3_bind_int64(handle, index, v)
+                case .double(let v): sqlite3_bind_double(handle, index, v)
+                case .text(let v): sqlite3_bind_text(handle, index, v, -1, transient)
+                case .null: sqlite3_bind_null(handle, index)
+                }
+            }
+            let rc = sqlite3_step(handle)
+            if rc != SQLITE_DONE {
+                let message = String(cString: sqlite3_errmsg(db.sqliteConnection))
+                sqlite3_reset(handle)
+                throw DatabaseError(resultCode: ResultCode(rawValue: rc), message: message, sql: statement.sql)
+            }
+            sqlite3_reset(handle)
+        }
+    }
+
+    func mapErrors<T>(_ body: () async throws -> T) async throws -> T {
+        do {
+            return try await body()
+        } catch let error as DatabaseError {
+            throw Self.storeError(error)
+        }
+    }
+
+    static func storeError(_ error: DatabaseError) -> StoreError {
+        let detail = "\(error.resultCode): \(error.message ?? "")"
+        switch error.extendedResultCode {
+        case .SQLITE_CONSTRAINT_UNIQUE, .SQLITE_CONSTRAINT_PRIMARYKEY:
+            return StoreError(.conflict, "A record conflicts with one already stored (\(constraintTarget(error.message))); it was not saved.", detail: detail)
+        case .SQLITE_CONSTRAINT_FOREIGNKEY:
+            return StoreError(.invalid, "A record refers to something that is not stored (a school, learner or teacher that is missing); it was not saved.", detail: detail)
+        case .SQLITE_CONSTRAINT_CHECK, .SQLITE_CONSTRAINT_NOTNULL:
+            return StoreError(.invalid, "A record has a value outside what is allowed (\(constraintTarget(error.message))); it was not saved.", detail: detail)
+        case .SQLITE_READONLY, .SQLITE_CANTOPEN, .SQLITE_FULL, .SQLITE_IOERR:
+            return StoreError(.unwritable, "The database file cannot be written (read-only, missing or the disk is full).", detail: detail)
+        default:
+            return StoreError(.engine, "The database reported an error; see the server log for details.", detail: detail)
+        }
+    }
+
+    /// "UNIQUE constraint failed: learners.id" → "learners.id". Names columns, never values.
+    static func constraintTarget(_ message: String?) -> String {
+        guard let message, let colon = message.lastIndex(of: ":") else { return "constraint" }
+        return message[message.index(after: colon)...].trimmingCharacters(in: .whitespaces)
+    }
+}
+
+/// A FIFO async mutex: one writer at a time, in arrival order.
+actor WriteGate {
+    private var busy = false
+    private var waiters: [CheckedContinuation<Void, Never>] = []
+
+    func acquire() async {
+        if !busy { busy = true; return }
+        await withCheckedContinuation { waiters.append($0) }
+    }
+
+    func release() {
+        if waiters.isEmpty { busy = false } else { waiters.removeFirst().resume() }
+    }
+
+    nonisolated func withLock<T: Sendable>(_ body: @Sendable () async throws -> T) async throws -> T {
+        await acquire()
+        do {
+            let result = try await body()
+            await release()
+            return result
+        } catch {
+            await release()
+            throw error
+        }
+    }
+}

@@ -1,0 +1,68 @@
+/// The OpenAPI 3.1 description of the JSON API, served at /api/openapi.json. A test checks that
+/// every /api/v1 route the router registers is described here.
+enum OpenAPIDocument {
+    static let json = #"""
+    {
+      "openapi": "3.1.0",
+      "info": {
+        "title": "Darasa API",
+        "version": "1.0.0",
+        "description": "Education data for every tier. Sign in with POST /login (form fields username, password, csrf) and send the darasa_session cookie. Every endpoint answers only within the caller's area: anything outside it is 404. Learner names are returned only to the school tier (teacher, head teacher). Beyond the school, learner-based counts under 10 are withheld (null, listed in `suppressed`)."
+      },
+      "servers": [{"url": "/api/v1"}],
+      "components": {
+        "securitySchemes": {"session": {"type": "apiKey", "in": "cookie", "name": "darasa_session"}},
+        "schemas": {
+          "Error": {"type": "object", "properties": {"error": {"type": "object", "properties": {"message": {"type": "string"}}}}},
+          "OrgUnit": {"type": "object", "required": ["id", "depth", "code", "name"], "properties": {
+            "id": {"type": "integer"}, "parentId": {"type": ["integer", "null"]}, "depth": {"type": "integer"},
+            "code": {"type": "string"}, "name": {"type": "string"}, "locality": {"type": ["string", "null"], "enum": ["urban", "rural", null]},
+            "latitude": {"type": ["number", "null"]}, "longitude": {"type": ["number", "null"]}}},
+          "Me": {"type": "object", "properties": {"username": {"type": "string"}, "displayName": {"type": "string"},
+            "role": {"type": "string", "enum": ["teacher", "head_teacher", "district_officer", "national_analyst", "admin"]},
+            "orgUnit": {"$ref": "#/components/schemas/OrgUnit"}, "seesLearnerNames": {"type": "boolean"}}},
+          "Overview": {"type": "object", "properties": {"year": {"type": ["integer", "null"]}, "schools": {"type": "integer"},
+            "enrolment": {"type": "integer"}, "attendanceRate": {"type": ["number", "null"]}, "learnersAssessed": {"type": "integer"},
+            "chronicallyAbsent": {"type": "integer"}, "teachers": {"type": "integer"}}},
+          "SchoolFigures": {"type": "object", "properties": {"id": {"type": "integer"}, "code": {"type": "string"}, "name": {"type": "string"},
+            "locality": {"type": ["string", "null"]}, "enrolment": {"type": "integer"}, "enrolmentFemale": {"type": "integer"},
+            "attendanceRate": {"type": ["number", "null"]}, "learnersWithAttendance": {"type": ["integer", "null"]},
+            "chronicallyAbsent": {"type": ["integer", "null"]}, "learnersAssessed": {"type": ["integer", "null"]},
+            "teachers": {"type": "integer"}, "pupilTeacherRatio": {"type": ["number", "null"]}, "lastVisit": {"type": ["string", "null"], "format": "date"},
+            "suppressed": {"type": "array", "items": {"type": "string"}}}},
+          "Learner": {"type": "object", "properties": {"id": {"type": "integer"}, "givenName": {"type": "string"}, "familyName": {"type": "string"},
+            "sex": {"type": "string", "enum": ["female", "male"]}, "grade": {"type": "integer"}, "section": {"type": "string"},
+            "status": {"type": "string"}, "attendanceRate": {"type": ["number", "null"]}, "daysAbsent": {"type": "integer"}}}
+        },
+        "responses": {
+          "Unauthorized": {"description": "Not signed in.", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
+          "NotFound": {"description": "Not found in your area.", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
+        }
+      },
+      "security": [{"session": []}],
+      "paths": {
+        "/me": {"get": {"summary": "The signed-in user and their area.", "responses": {
+          "200": {"description": "OK", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Me"}}}},
+          "401": {"$ref": "#/components/responses/Unauthorized"}}}},
+        "/overview": {"get": {"summary": "Headline figures for the caller's area in the latest school year.", "responses": {
+          "200": {"description": "OK", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Overview"}}}},
+          "401": {"$ref": "#/components/responses/Unauthorized"}}}},
+        "/org-units/{id}": {"get": {"summary": "One org unit.", "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "integer"}}],
+          "responses": {"200": {"description": "OK", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/OrgUnit"}}}},
+          "401": {"$ref": "#/components/responses/Unauthorized"}, "404": {"$ref": "#/components/responses/NotFound"}}}},
+        "/org-units/{id}/children": {"get": {"summary": "The units directly below one org unit.", "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "integer"}}],
+          "responses": {"200": {"description": "OK", "content": {"application/json": {"schema": {"type": "object", "properties": {"items": {"type": "array", "items": {"$ref": "#/components/schemas/OrgUnit"}}}}}}},
+          "401": {"$ref": "#/components/responses/Unauthorized"}, "404": {"$ref": "#/components/responses/NotFound"}}}},
+        "/schools": {"get": {"summary": "Figures for every school in the caller's area, or under one org unit.", "parameters": [{"name": "under", "in": "query", "required": false, "schema": {"type": "integer"}}],
+          "responses": {"200": {"description": "OK", "content": {"application/json": {"schema": {"type": "object", "properties": {"items": {"type": "array", "items": {"$ref": "#/components/schemas/SchoolFigures"}}}}}}},
+          "401": {"$ref": "#/components/responses/Unauthorized"}, "404": {"$ref": "#/components/responses/NotFound"}}}},
+        "/schools/{id}": {"get": {"summary": "Figures for one school.", "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "integer"}}],
+          "responses": {"200": {"description": "OK", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/SchoolFigures"}}}},
+          "401": {"$ref": "#/components/responses/Unauthorized"}, "404": {"$ref": "#/components/responses/NotFound"}}}},
+        "/schools/{id}/learners": {"get": {"summary": "The school's learners with names (school tier only; a teacher sees their own classes). Audited.", "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "integer"}}],
+          "responses": {"200": {"description": "OK", "content": {"application/json": {"schema": {"type": "object", "properties": {"items": {"type": "array", "items": {"$ref": "#/components/schemas/Learner"}}}}}}},
+          "401": {"$ref": "#/components/responses/Unauthorized"}, "403": {"description": "Learner names stay at the school tier."}, "404": {"$ref": "#/components/responses/NotFound"}}}}
+      }
+    }
+    """#
+}

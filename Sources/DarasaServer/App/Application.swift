@@ -1,0 +1,71 @@
+import DarasaCore
+import DarasaStore
+import Hummingbird
+import Logging
+
+/// How the server listens and behaves. Read once by the command that starts it.
+public struct ServerSettings: Sendable {
+    /// Interface to bind; default 127.0.0.1 (put a TLS-terminating proxy in front for a network).
+    public var host: String
+    /// TCP port; default 8080.
+    public var port: Int
+    /// Mark cookies `Secure` (set when served over HTTPS; default false for the local demo).
+    public var secureCookies: Bool
+    /// Session lifetime in seconds; default 8 hours.
+    public var sessionLifetime: Int64
+    /// Demo mode shows the demo logins on the sign-in page.
+    public var demoMode: Bool
+
+    public init(host: String = "127.0.0.1", port: Int = 8080, secureCookies: Bool = false,
+                sessionLifetime: Int64 = 8 * 3600, demoMode: Bool = false) {
+        self.host = host
+        self.port = port
+        self.secureCookies = secureCookies
+        self.sessionLifetime = sessionLifetime
+        self.demoMode = demoMode
+    }
+}
+
+/// Per-request state: the signed-in session, when there is one.
+public struct AppContext: RequestContext {
+    public var coreContext: CoreRequestContextStorage
+    public var session: SessionRecord?
+
+    public init(source: ApplicationRequestContextSource) {
+        coreContext = .init(source: source)
+        session = nil
+    }
+}
+
+/// Everything a handler needs, passed in (no globals).
+struct Services: Sendable {
+    let store: DarasaStore
+    let settings: ServerSettings
+    let pages: Pages
+    let access: AccessResolver
+}
+
+/// Builds the router: tests drive it in-process with `app.test(.router)`.
+public func buildRouter(store: DarasaStore, settings: ServerSettings) throws -> Router<AppContext> {
+    let services = Services(store: store, settings: settings, pages: try Pages(), access: AccessResolver(store: store))
+    let router = Router(context: AppContext.self)
+    router.add(middleware: SecurityHeadersMiddleware())
+    router.add(middleware: SessionMiddleware(store: store))
+    router.get("/healthz") { _, _ in "ok" }
+    AuthRoutes(services: services).register(on: router)
+    WebRoutes(services: services).register(on: router)
+    APIRoutes(services: services).register(on: router.group("/api"))
+    return router
+}
+
+/// Builds the application: the router plus the HTTP server on `settings.host:port`.
+public func buildApplication(store: DarasaStore, settings: ServerSettings, logger: Logger,
+                             onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }) throws -> some ApplicationProtocol {
+    let router = try buildRouter(store: store, settings: settings)
+    return Application(
+        router: router,
+        configuration: .init(address: .hostname(settings.host, port: settings.port), serverName: "Darasa"),
+        onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? settings.port) },
+        logger: logger
+    )
+}

@@ -1,0 +1,39 @@
+import DarasaCore
+
+/// Number formatting for people: thousands separators, percentages with one decimal.
+enum Format {
+    static func count(_ n: Int) -> String {
+        let digits = String(abs(n))
+        var out = ""
+        for (i, ch) in digits.enumerated() {
+            if i > 0 && (digits.count - i) % 3 == 0 { out.append(",") }
+            out.append(ch)
+        }
+        return n < 0 ? "-" + out : out
+    }
+
+    static func percent(_ share: Double?) -> String {
+        guard let share else { return "no data" }
+        let tenths = (share * 1000).rounded() / 10
+        return "\(tenths) %"
+    }
+
+    static func ratio(_ value: Double?) -> String {
+        guard let value else { return "no data" }
+        return "\(Int(value.rounded())):1"
+    }
+}
+
+/// Small-cell suppression for anything shown beyond the school tier: a figure resting on fewer
+/// than `minimum` learners is withheld (default 10, as UIS and most statistics offices do).
+enum Suppression {
+    static let minimum = 10
+
+    static func count(_ n: Int, role: Role) -> String {
+        role.needsSmallCellSuppression && n > 0 && n < minimum ? "fewer than \(minimum)" : Format.count(n)
+    }
+
+    static func rate(_ rate: Double?, base: Int, role: Role) -> String {
+        role.needsSmallCellSuppression && base < minimum ? "withheld (n<\(minimum))" : Format.percent(rate)
+    }
+}

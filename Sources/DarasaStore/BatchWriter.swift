@@ -1,0 +1,110 @@
+import DarasaCore
+
+/// Writes the records of one import batch inside its transaction, with provenance.
+public actor BatchWriter {
+    let connection: any SQLConnection
+    public let batchID: Int64
+    private var fileIDs: [String: Int64] = [:]
+    private var nextFileID: Int64 = 0
+    private var years = YearLookup(years: [])
+    public private(set) var records = 0
+    public private(set) var touchedSchools: Set<Int64> = []
+
+    init(connection: any SQLConnection, batchID: Int64) {
+        self.connection = connection
+        self.batchID = batchID
+    }
+
+    func loadYears() async throws {
+        years = YearLookup(years: try await connection.query("SELECT id, start_date, end_date FROM academic_years ORDER BY id", []).compactMap { r in
+            guard let id = r.int(0), let s = r.text(1).flatMap({ Day(iso: $0) }), let e = r.text(2).flatMap({ Day(iso: $0) }) else { return nil }
+            return (Int(id), s, e)
+        })
+        nextFileID = (try await connection.scalarInt("SELECT COALESCE(MAX(id), 0) FROM import_files")) ?? 0
+    }
+
+    /// Writes one batch of records read from `path` of `source`; `rows[i]` is the source row of
+    /// the i-th record (see `RecordSink`).
+    public func write(_ batch: RecordBatch, source: String, path: String, rows: [Int], deviceID: String? = nil) async throws {
+        let fileID = try await fileID(source: source, path: path, deviceID: deviceID)
+        if case .academicYears(let ys) = batch {
+            years.years += ys.map { ($0.id, $0.start, $0.end) }
+        }
+        for table in try RecordRows.rows(for: batch, fileID: fileID, sourceRows: rows, years: years) where !table.rows.isEmpty {
+            try await connection.bulkInsert(table: table.table, columns: table.columns, rows: table.rows)
+        }
+        records += batch.count
+        touchedSchools.formUnion(RecordRows.touchedSchools(batch))
+    }
+
+    private func fileID(source: String, path: String, deviceID: String?) async throws -> Int64 {
+        let key = source + "\u{1}" + path
+        if let id = fileIDs[key] { return id }
+        nextFileID += 1
+        try await connection.execute("INSERT INTO import_files (id, batch_id, source, path, device_id) VALUES (?, ?, ?, ?, ?)",
+                                     .int(nextFileID), .int(batchID), .text(source), .text(path), SQLValue(deviceID))
+        fileIDs[key] = nextFileID
+        return nextFileID
+    }
+}
+
+/// Rebuilds the summary tables for a set of schools from the base tables. Engine-neutral SQL.
+enum SummarySQL {
+    /// Washington Group cut-off: any domain at "a lot of difficulty" (3) or worse; 2 = not asked.
+    static let disability = """
+        CASE WHEN l.wg_seeing IS NULL AND l.wg_hearing IS NULL AND l.wg_walking IS NULL AND l.wg_cognition IS NULL
+                  AND l.wg_self_care IS NULL AND l.wg_communication IS NULL THEN 2
+             WHEN COALESCE(l.wg_seeing, 0) >= 3 OR COALESCE(l.wg_hearing, 0) >= 3 OR COALESCE(l.wg_walking, 0) >= 3
+                  OR COALESCE(l.wg_cognition, 0) >= 3 OR COALESCE(l.wg_self_care, 0) >= 3
+                  OR COALESCE(l.wg_communication, 0) >= 3 THEN 1
+             ELSE 0 END
+        """
+
+    static func refresh(schools: Set<Int64>, on conn: any SQLConnection) async throws {
+        guard !schools.isEmpty else { return }
+        try await conn.execute("CREATE TEMP TABLE IF NOT EXISTS touched_schools (id BIGINT PRIMARY KEY)", [])
+        try await conn.execute("DELETE FROM touched_schools", [])
+        try await conn.bulkInsert(table: "touched_schools", columns: ["id"], rows: schools.sorted().map { [.int($0)] })
+        let touched = "(SELECT id FROM touched_schools)"
+        for table in ["summary_enrolment", "summary_attendance", "summary_learner_year", "summary_assessed", "summary_teacher_attendance"] {
+            try await conn.execute("DELETE FROM \(table) WHERE school_id IN \(touched)", [])
+        }
+        try await conn.execute("""
+            INSERT INTO summary_enrolment (school_id, year_id, grade, sex, disability, learners, active, dropped_out)
+            SELECT e.school_id, e.year_id, e.grade, l.sex, \(disability), COUNT(*),
+                   SUM(CASE WHEN e.status IN ('dropped_out', 'transferred_out') THEN 0 ELSE 1 END),
+                   SUM(CASE WHEN e.status = 'dropped_out' THEN 1 ELSE 0 END)
+            FROM enrolments e JOIN learners l ON l.id = e.learner_id
+            WHERE e.school_id IN \(touched)
+            GROUP BY e.school_id, e.year_id, e.grade, l.sex, \(disability)
+            """, [])
+        try await conn.execute("""
+            INSERT INTO summary_attendance (school_id, year_id, year, month, grade, sex, learners, recorded_days, present_days, absent_days)
+            SELECT a.school_id, a.year_id, a.year, a.month, COALESCE(e.grade, 0), l.sex, COUNT(*),
+                   SUM(a.recorded_days), SUM(a.present_days), SUM(a.absent_days)
+            FROM learner_attendance a JOIN learners l ON l.id = a.learner_id
+            LEFT JOIN enrolments e ON e.learner_id = a.learner_id AND e.year_id = a.year_id AND e.school_id = a.school_id
+            WHERE a.school_id IN \(touched)
+            GROUP BY a.school_id, a.year_id, a.year, a.month, COALESCE(e.grade, 0), l.sex
+            """, [])
+        try await conn.execute("""
+            INSERT INTO summary_learner_year (learner_id, school_id, year_id, recorded_days, present_days, absent_days)
+            SELECT learner_id, school_id, year_id, SUM(recorded_days), SUM(present_days), SUM(absent_days)
+            FROM learner_attendance WHERE school_id IN \(touched)
+            GROUP BY learner_id, school_id, year_id
+            """, [])
+        try await conn.execute("""
+            INSERT INTO summary_assessed (school_id, year_id, grade, sex, learners)
+            SELECT r.school_id, r.year_id, r.grade, l.sex, COUNT(DISTINCT r.learner_id)
+            FROM assessment_results r JOIN learners l ON l.id = r.learner_id
+            WHERE r.school_id IN \(touched)
+            GROUP BY r.school_id, r.year_id, r.grade, l.sex
+            """, [])
+        try await conn.execute("""
+            INSERT INTO summary_teacher_attendance (school_id, year_id, teachers, recorded_days, present_days)
+            SELECT school_id, year_id, COUNT(DISTINCT teacher_id), SUM(recorded_days), SUM(present_days)
+            FROM teacher_attendance WHERE school_id IN \(touched)
+            GROUP BY school_id, year_id
+            """, [])
+    }
+}

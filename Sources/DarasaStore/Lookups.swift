@@ -1,0 +1,39 @@
+import DarasaCore
+
+extension DarasaStore {
+    /// The org unit with this code at the shallowest level (codes are unique within a level).
+    public func orgUnit(code: String) async throws -> OrgUnit? {
+        try await database.query("SELECT \(Self.orgUnitColumns) FROM org_units WHERE code = ? ORDER BY depth, id", .text(code)).first.map(Self.orgUnit)
+    }
+
+    /// The unit above `unit` at `depth` (0 = the country), found through the materialised path.
+    public func ancestor(of unit: OrgUnit, depth: Int) async throws -> OrgUnitID? {
+        let codes = unit.path.split(separator: "/")
+        guard depth >= 0, depth < codes.count else { return nil }
+        let path = "/" + codes.prefix(depth + 1).joined(separator: "/") + "/"
+        return try await database.query("SELECT id FROM org_units WHERE path = ?", .text(path)).first?.int(0).map { OrgUnitID($0) }
+    }
+
+    public func teacherID(source: String, key: String) async throws -> TeacherID? {
+        try await database.query("SELECT teacher_id FROM teacher_source_keys WHERE source = ? AND source_key = ?",
+                                 .text(source), .text(key)).first?.int(0).map { TeacherID($0) }
+    }
+
+    /// A school for the demo accounts: the one with the most class teachers in `yearID` among
+    /// those with assessment results, and its first class teacher.
+    public func demoSchool(yearID: Int) async throws -> (school: SchoolID, teacher: TeacherID)? {
+        var row = try await database.query("""
+            SELECT c.school_id, MIN(c.teacher_id), COUNT(DISTINCT c.teacher_id) AS n
+            FROM class_assignments c
+            WHERE c.year_id = ? AND c.school_id IN (SELECT school_id FROM summary_assessed WHERE year_id = ?)
+            GROUP BY c.school_id ORDER BY n DESC, c.school_id LIMIT 1
+            """, .int(Int64(yearID)), .int(Int64(yearID))).first
+        if row == nil {
+            row = try await database.query("""
+                SELECT school_id, MIN(teacher_id) FROM class_assignments WHERE year_id = ? GROUP BY school_id ORDER BY school_id LIMIT 1
+                """, .int(Int64(yearID))).first
+        }
+        guard let r = row, let school = r.int(0), let teacher = r.int(1) else { return nil }
+        return (SchoolID(school), TeacherID(teacher))
+    }
+}

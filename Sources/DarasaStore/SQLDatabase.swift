@@ -1,0 +1,78 @@
+/// A value bound to, or read from, a SQL statement. Engines map these to their own types.
+public enum SQLValue: Sendable, Hashable {
+    case int(Int64)
+    case double(Double)
+    case text(String)
+    case null
+
+    public init(_ v: Int?) { self = v.map { .int(Int64($0)) } ?? .null }
+    public init(_ v: Int64?) { self = v.map { .int($0) } ?? .null }
+    public init(_ v: Double?) { self = v.map { .double($0) } ?? .null }
+    public init(_ v: String?) { self = v.map { .text($0) } ?? .null }
+    public init(_ v: Bool?) { self = v.map { .int($0 ? 1 : 0) } ?? .null }
+}
+
+/// One result row, read by column position.
+public struct SQLRow: Sendable {
+    public var values: [SQLValue]
+    public init(_ values: [SQLValue]) { self.values = values }
+
+    public func int(_ i: Int) -> Int64? {
+        switch values[i] {
+        case .int(let v): v
+        case .double(let v): Int64(exactly: v.rounded()) 
+        case .text(let s): Int64(s)
+        case .null: nil
+        }
+    }
+    public func double(_ i: Int) -> Double? {
+        switch values[i] {
+        case .int(let v): Double(v)
+        case .double(let v): v
+        case .text(let s): Double(s)
+        case .null: nil
+        }
+    }
+    public func text(_ i: Int) -> String? {
+        switch values[i] {
+        case .text(let s): s
+        case .int(let v): String(v)
+        case .double(let v): String(v)
+        case .null: nil
+        }
+    }
+}
+
+public enum SQLDialect: String, Sendable {
+    case sqlite, postgres
+}
+
+/// What both engines offer: statements with `?` placeholders (PostgreSQL's engine renumbers them
+/// to `$n`), and a bulk path for many rows of one table. SQL text is always written by Darasa;
+/// every value is bound, never concatenated.
+public protocol SQLConnection: Sendable {
+    var dialect: SQLDialect { get }
+    func query(_ sql: String, _ arguments: [SQLValue]) async throws -> [SQLRow]
+    func execute(_ sql: String, _ arguments: [SQLValue]) async throws
+    /// Inserts rows into `table` (SQLite: one prepared statement bound per row; PostgreSQL: COPY).
+    func bulkInsert(table: String, columns: [String], rows: [[SQLValue]]) async throws
+}
+
+/// A database an engine opened: single statements run in their own transaction; `transaction`
+/// runs many in one, rolled back if the body throws.
+public protocol SQLDatabase: SQLConnection {
+    func transaction<T: Sendable>(_ body: @Sendable (any SQLConnection) async throws -> T) async throws -> T
+    func close() async
+}
+
+extension SQLConnection {
+    public func query(_ sql: String, _ arguments: SQLValue...) async throws -> [SQLRow] {
+        try await query(sql, arguments)
+    }
+    public func execute(_ sql: String, _ arguments: SQLValue...) async throws {
+        try await execute(sql, arguments)
+    }
+    public func scalarInt(_ sql: String, _ arguments: [SQLValue] = []) async throws -> Int64? {
+        try await query(sql, arguments).first?.int(0)
+    }
+}

@@ -1,0 +1,3 @@
+import DarasaCommands
+
+await DarasaCommand.main()

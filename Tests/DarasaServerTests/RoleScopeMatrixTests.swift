@@ -1,0 +1,146 @@
+import DarasaCore
+import DarasaStore
+import DarasaTestSupport
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import Testing
+
+/// Every endpoint × every role × in and out of scope. A new endpoint must be added to
+/// `matrix` (a test below fails if the OpenAPI document lists a path the matrix doesn't cover).
+@Suite struct RoleScopeMatrixTests {
+    typealias Expect = [String: Int]  // username → HTTP status
+
+    static let all = ["teacher", "head", "district", "national", "admin"]
+    static func same(_ code: Int) -> Expect { Dictionary(uniqueKeysWithValues: all.map { ($0, code) }) }
+
+    static let s1 = TinyCountry.s1.rawValue, s2 = TinyCountry.s2.rawValue, d2 = TinyCountry.d2.rawValue
+
+    /// (OpenAPI path template, concrete URI, expected status per user).
+    static let matrix: [(template: String, uri: String, expect: Expect)] = [
+        ("/me", "/api/v1/me", same(200)),
+        ("/overview", "/api/v1/overview", same(200)),
+        ("/org-units/{id}", "/api/v1/org-units/\(s1)", same(200)),
+        ("/org-units/{id}", "/api/v1/org-units/\(s2)", ["teacher": 404, "head": 404, "district": 404, "national": 200, "admin": 200]),
+        ("/org-units/{id}/children", "/api/v1/org-units/\(d2)/children", ["teacher": 404, "head": 404, "district": 404, "national": 200, "admin": 200]),
+        ("/schools", "/api/v1/schools", same(200)),
+        ("/schools", "/api/v1/schools?under=\(d2)", ["teacher": 404, "head": 404, "district": 404, "national": 200, "admin": 200]),
+        ("/schools/{id}", "/api/v1/schools/\(s1)", same(200)),
+        ("/schools/{id}", "/api/v1/schools/\(s2)", ["teacher": 404, "head": 404, "district": 404, "national": 200, "admin": 200]),
+        ("/schools/{id}/learners", "/api/v1/schools/\(s1)/learners", ["teacher": 200, "head": 200, "district": 403, "national": 403, "admin": 403]),
+        ("/schools/{id}/learners", "/api/v1/schools/\(s2)/learners", ["teacher": 404, "head": 404, "district": 404, "national": 403, "admin": 403]),
+    ]
+
+    @Test func everyEndpointAnswersEachRoleAsExpected() async throws {
+        let store = try await Harness.store()
+        try await Harness.app(store).test(.router) { client in
+            for user in Self.all {
+                let session = try await client.signIn(user)
+                for row in Self.matrix {
+                    let response = try await client.get(row.uri, cookie: session.cookie)
+                    #expect(Int(response.status.code) == row.expect[user], "\(user) GET \(row.uri)")
+                    let body = String(buffer: response.body)
+                    if response.status != .ok {
+                        #expect(body.contains("\"error\""), "\(user) GET \(row.uri) explains the refusal")
+                    }
+                    if !(user == "teacher" || user == "head") {
+                        for name in TinyCountry.names { #expect(!body.contains(name), "\(user) GET \(row.uri) leaked a learner name") }
+                    }
+                }
+            }
+        }
+    }
+
+    @Test func signedOutCallersGet401OnEveryEndpoint() async throws {
+        let store = try await Harness.store()
+        try await Harness.app(store).test(.router) { client in
+            for row in Self.matrix {
+                let response = try await client.get(row.uri)
+                #expect(response.status == .unauthorized, "GET \(row.uri)")
+            }
+        }
+    }
+
+    @Test func schoolListsHoldOnlyTheCallersSchools() async throws {
+        let store = try await Harness.store()
+        try await Harness.app(store).test(.router) { client in
+            let expected = ["teacher": ["S1"], "head": ["S1"], "district": ["S1"], "national": ["S1", "S2"], "admin": ["S1", "S2"]]
+            for (user, codes) in expected {
+                let session = try await client.signIn(user)
+                let body = try await client.get("/api/v1/schools", cookie: session.cookie).body
+                let list = try JSONDecoder().decode(SchoolList.self, from: Data(buffer: body))
+                #expect(list.items.map(\.code) == codes, "\(user)")
+            }
+        }
+    }
+
+    @Test func teachersSeeOnlyTheirClassesAndListingsAreAudited() async throws {
+        let store = try await Harness.store()
+        try await Harness.app(store).test(.router) { client in
+            let teacher = try await client.signIn("teacher")
+            let body = try await client.get("/api/v1/schools/\(Self.s1)/learners", cookie: teacher.cookie).body
+            let names = try JSONDecoder().decode(LearnerList.self, from: Data(buffer: body)).items.map(\.givenName)
+            #expect(Set(names) == ["Amina", "Baraka"])  // T1 teaches 2A; Chausiku is in 3A
+            let head = try await client.signIn("head")
+            let all = try await client.get("/api/v1/schools/\(Self.s1)/learners", cookie: head.cookie).body
+            #expect(try JSONDecoder().decode(LearnerList.self, from: Data(buffer: all)).items.count == 3)
+            let log = try await store.auditLog()
+            #expect(log.filter { $0.action == "learners.list" }.count == 2)
+        }
+    }
+
+    @Test func homePagesShowEachRolesOwnFiguresAndNamesOnlyAtTheSchool() async throws {
+        let store = try await Harness.store()
+        try await Harness.app(store).test(.router) { client in
+            // Enrolment by scope, hand-counted from TinyCountry: teacher's class 2A = 2; S1 = 3; D1 = S1 = 3; country = 3 + 1.
+            let enrolment = ["teacher": "2", "head": "3", "district": "3", "national": "4", "admin": "4"]
+            for user in Self.all {
+                let session = try await client.signIn(user)
+                let html = String(buffer: try await client.get("/", cookie: session.cookie).body)
+                #expect(html.contains(#"data-metric="enrolment">\#(enrolment[user]!)<"#), "\(user) enrolment")
+                #expect(html.contains(#"data-metric="attendance-rate">"#))
+                let showsNames = user == "teacher" || user == "head"
+                #expect(html.contains("learner-name") == showsNames, "\(user) learner names")
+                if !showsNames { for name in TinyCountry.names { #expect(!html.contains(name), "\(user) home leaked \(name)") } }
+            }
+        }
+    }
+
+    @Test func headTeacherHomeShowsHandWorkedAttendance() async throws {
+        let store = try await Harness.store()
+        try await Harness.app(store).test(.router) { client in
+            let session = try await client.signIn("head")
+            let html = String(buffer: try await client.get("/", cookie: session.cookie).body)
+            // S1: 117 present of 123 recorded = 95.12… % → "95.1 %"; 1 chronically absent (Baraka).
+            #expect(html.contains(#"data-metric="attendance-rate">95.1 %<"#))
+            #expect(html.contains(#"data-metric="chronic-absence">1<"#))
+            #expect(html.contains(#"data-metric="learners-assessed">2<"#))
+        }
+    }
+
+    @Test func districtTablesWithholdFiguresOnFewerThanTenLearners() async throws {
+        let store = try await Harness.store()
+        try await Harness.app(store).test(.router) { client in
+            let session = try await client.signIn("district")
+            let html = String(buffer: try await client.get("/", cookie: session.cookie).body)
+            #expect(html.contains("withheld (n&lt;10)") || html.contains("withheld (n<10)"))
+            let json = String(buffer: try await client.get("/api/v1/schools/\(Self.s1)", cookie: session.cookie).body)
+            #expect(json.contains("\"suppressed\""))
+            #expect(!json.contains("\"attendanceRate\":"))
+        }
+    }
+
+    @Test func openAPIDocumentDescribesExactlyTheTestedEndpoints() async throws {
+        let store = try await Harness.store()
+        try await Harness.app(store).test(.router) { client in
+            let body = try await client.get("/api/openapi.json").body
+            let doc = try #require(try JSONSerialization.jsonObject(with: Data(buffer: body)) as? [String: Any])
+            #expect((doc["openapi"] as? String)?.hasPrefix("3.") == true)
+            let paths = Set((doc["paths"] as? [String: Any] ?? [:]).keys)
+            #expect(paths == Set(Self.matrix.map(\.template)))
+        }
+    }
+}
+
+struct SchoolList: Decodable { struct Item: Decodable { var code: String }; var items: [Item] }
+struct LearnerList: Decodable { struct Item: Decodable { var givenName: String }; var items: [Item] }

@@ -1,0 +1,188 @@
+import DarasaCore
+import DarasaStore
+import DarasaTestSupport
+import Foundation
+import Testing
+
+/// The store contract: every test runs on SQLite and on a real PostgreSQL server.
+@Suite struct StoreContractTests {
+    @Test func postgresIsAvailableWhenRequired() {
+        // scripts/test.sh sets DARASA_REQUIRE_POSTGRES=1; then skipping PostgreSQL would hide half the contract.
+        if TestEngine.postgresRequired {
+            #expect(TestEngine.postgresURL != nil, "DARASA_TEST_POSTGRES_URL must name a server when DARASA_REQUIRE_POSTGRES=1")
+        }
+    }
+
+    @Test(arguments: TestEngine.available)
+    func migrationsApplyOnceAndAreRecorded(engine: TestEngine) async throws {
+        let store = try await engine.makeStore()
+        defer { Task { await store.close() } }
+        // Given a migrated store, when migrating again, then nothing more is applied.
+        #expect(try await store.migrate().isEmpty)
+        #expect(try await store.appliedMigrations() == Schema.migrations.map(\.name))
+        #expect(try await store.isEmpty())
+    }
+
+    @Test(arguments: TestEngine.available)
+    func summariesMatchHandWorkedFigures(engine: TestEngine) async throws {
+        let store = try await engine.makeStore()
+        defer { Task { await store.close() } }
+        let report = try await TinyCountry.load(into: store)
+        #expect(report.schoolsTouched == 2)
+
+        let figures = try await store.schoolFigures(under: "/TL/", yearID: 2025)
+        try #require(figures.count == 2)
+        let s1 = try #require(figures.first { $0.schoolID == TinyCountry.s1 })
+        let s2 = try #require(figures.first { $0.schoolID == TinyCountry.s2 })
+        // Hand-worked in TinyCountry's doc comment.
+        #expect(s1.enrolment == 3 && s1.enrolmentFemale == 2)
+        #expect(s1.presentDays == 117 && s1.recordedDays == 123)
+        #expect(abs((s1.attendanceRate ?? 0) - 117.0 / 123.0) < 1e-12)
+        #expect(s1.chronicallyAbsent == 1 && s1.learnersWithAttendance == 3)
+        #expect(s1.learnersAssessed == 2)
+        #expect(s1.teachers == 2)  // T3's old posting at S1 ended in 2018
+        #expect(s1.lastVisit == Day(year: 2025, month: 3, day: 10))
+        #expect(s2.enrolment == 1 && s2.enrolmentFemale == 0)  // L5 dropped out
+        #expect(s2.presentDays == 47 && s2.recordedDays == 61)
+        #expect(s2.chronicallyAbsent == 0)  // L4 at 9.76 %; L5 under the 30-day floor
+        #expect(s2.learnersAssessed == 1)
+        #expect(s2.lastVisit == nil)
+    }
+
+    @Test(arguments: TestEngine.available)
+    func scopeByPathSeesOnlyItsSchools(engine: TestEngine) async throws {
+        let store = try await engine.makeStore()
+        defer { Task { await store.close() } }
+        try await TinyCountry.load(into: store)
+        let d1 = try await store.schoolFigures(under: "/TL/R1/D1/", yearID: 2025)
+        #expect(d1.map(\.schoolID) == [TinyCountry.s1])
+        // "/TL/R1/D" is not a unit: a prefix of two districts' codes must not match either by accident
+        #expect(try await store.schoolFigures(under: "/TL/R1/D1/Z2/", yearID: 2025).isEmpty)
+        let d1Unit = try #require(try await store.orgUnit(id: TinyCountry.d1))
+        let school = try #require(try await store.orgUnit(id: TinyCountry.s1))
+        #expect(try await store.ancestor(of: school, depth: 2) == d1Unit.id)
+        // ordered by name: "Hill District" (D2) before "Lake District" (D1)
+        #expect(try await store.children(of: TinyCountry.region).map(\.code) == ["D2", "D1"])
+    }
+
+    @Test(arguments: TestEngine.available)
+    func rosterIsFilteredToATeachersClasses(engine: TestEngine) async throws {
+        let store = try await engine.makeStore()
+        defer { Task { await store.close() } }
+        try await TinyCountry.load(into: store)
+        let classes = try await store.classes(teacherID: TinyCountry.t1, yearID: 2025)
+        #expect(classes == [ClassRef(schoolID: TinyCountry.s1, grade: 2, section: "A")])
+        let roster = try await store.learnerRoster(schoolID: TinyCountry.s1, yearID: 2025, classes: classes)
+        // ordered by grade, section, family name: Mwangi before Otieno
+        #expect(roster.map(\.givenName) == ["Baraka", "Amina"])
+        let baraka = try #require(roster.first { $0.givenName == "Baraka" })
+        #expect(baraka.absentDays == 5 && baraka.recordedDays == 41 && baraka.presentDays == 36)
+        #expect(try await store.learnerRoster(schoolID: TinyCountry.s1, yearID: 2025).count == 3)
+    }
+
+    @Test(arguments: TestEngine.available)
+    func provenanceRecordsSourceFileAndRow(engine: TestEngine) async throws {
+        let store = try await engine.makeStore()
+        defer { Task { await store.close() } }
+        try await TinyCountry.load(into: store)
+        let rows = try await store.database.query("""
+            SELECT f.source, f.path, l.src_row, b.status, b.records FROM learners l
+            JOIN import_files f ON f.id = l.file_id JOIN import_batches b ON b.id = f.batch_id WHERE l.id = 3
+            """, [])
+        let r = try #require(rows.first)
+        #expect(r.text(0) == "oneroster" && r.text(1) == "users.csv" && r.int(2) == 4)
+        #expect(r.text(3) == "committed")
+    }
+
+    @Test(arguments: TestEngine.available)
+    func aFailingImportLeavesNothingBehind(engine: TestEngine) async throws {
+        let store = try await engine.makeStore()
+        defer { Task { await store.close() } }
+        try await TinyCountry.load(into: store)
+        let before = try await store.count("learners")
+        // When a batch writes a new learner and then a duplicate, the whole batch is rolled back.
+        await #expect(throws: StoreError.self) {
+            try await store.importBatch(source: "test", description: "bad", user: nil) { w in
+                let extra = Learner(id: LearnerID(99), givenName: "New", familyName: "Child", sex: .male, birthDate: nil, homeLanguage: nil)
+                try await w.write(.learners([extra]), source: "oneroster", path: "users.csv", rows: [7])
+                try await w.write(.learners([TinyCountry.learners[0]]), source: "oneroster", path: "users.csv", rows: [8])
+            }
+        }
+        #expect(try await store.count("learners") == before)
+        #expect(try await store.database.scalarInt("SELECT COUNT(*) FROM import_batches WHERE status <> 'committed'") == 0)
+        // and the store still works afterwards
+        #expect(try await store.schoolFigures(under: "/TL/", yearID: 2025).count == 2)
+    }
+
+    @Test(arguments: TestEngine.available)
+    func conflictErrorsNameTheConstraintButNoValues(engine: TestEngine) async throws {
+        let store = try await engine.makeStore()
+        defer { Task { await store.close() } }
+        try await TinyCountry.load(into: store)
+        do {
+            try await store.importBatch(source: "test", description: "dup", user: nil) { w in
+                try await w.write(.learners([TinyCountry.learners[0]]), source: "oneroster", path: "users.csv", rows: [2])
+            }
+            Issue.record("a duplicate learner must be refused")
+        } catch let error as StoreError {
+            #expect(error.code == .conflict)
+            #expect(!error.message.contains("Amina"))
+            #expect(!error.message.contains("INSERT"))
+        }
+    }
+
+    @Test(arguments: TestEngine.available)
+    func attendanceOutsideTheCalendarIsRefusedWithAReason(engine: TestEngine) async throws {
+        let store = try await engine.makeStore()
+        defer { Task { await store.close() } }
+        try await TinyCountry.load(into: store)
+        do {
+            try await store.importBatch(source: "test", description: "bad month", user: nil) { w in
+                try await w.write(.learnerAttendance([LearnerAttendanceMonth(learnerID: LearnerID(1), schoolID: TinyCountry.s1,
+                                                                            year: 2031, month: 2, marks: MonthMarks(present: 1))]),
+                                  source: "register", path: "r.csv", rows: [2])
+            }
+            Issue.record("attendance outside every academic year must be refused")
+        } catch let error as StoreError {
+            #expect(error.message.contains("2031-02"))
+            #expect(error.message.contains("calendar"))
+        }
+    }
+
+    @Test(arguments: TestEngine.available)
+    func accountsSessionsAndAudit(engine: TestEngine) async throws {
+        let store = try await engine.makeStore()
+        defer { Task { await store.close() } }
+        try await TinyCountry.load(into: store)
+        let id = try await store.createUser(username: "amina", displayName: "Amina", passwordHash: "$2b$10$x", role: .districtOfficer,
+                                            orgUnitID: TinyCountry.d1, actor: "test")
+        await #expect(throws: StoreError.self) {
+            try await store.createUser(username: "amina", displayName: "Other", passwordHash: "h", role: .teacher,
+                                       orgUnitID: TinyCountry.s1, actor: "test")
+        }
+        let user = try #require(try await store.user(named: "amina"))
+        #expect(user.id == id && user.role == .districtOfficer && user.orgUnitID == TinyCountry.d1)
+
+        try await store.createSession(tokenHash: "live", userID: id, csrfToken: "c1", expiresAt: 2_000)
+        try await store.createSession(tokenHash: "old", userID: id, csrfToken: "c2", expiresAt: 1_000)
+        #expect(try await store.session(tokenHash: "live", now: 1_500)?.user.username == "amina")
+        #expect(try await store.session(tokenHash: "old", now: 1_500) == nil)
+        try await store.deleteSession(tokenHash: "live")
+        #expect(try await store.session(tokenHash: "live", now: 1_500) == nil)
+
+        let log = try await store.auditLog()
+        #expect(log.first?.action == "user.create" && log.first?.target == "user:amina")
+    }
+
+    @Test(arguments: TestEngine.available)
+    func demoEraseRefusesRealData(engine: TestEngine) async throws {
+        let store = try await engine.makeStore()
+        defer { Task { await store.close() } }
+        try await TinyCountry.load(into: store)
+        await #expect(throws: StoreError.self) { try await store.eraseDemoData() }
+        #expect(try await store.count("learners") == 5)
+        try await store.setSetting("mode", "demo")
+        try await store.eraseDemoData()
+        #expect(try await store.isEmpty())
+    }
+}
