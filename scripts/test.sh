@@ -7,7 +7,7 @@
 #     exports DARASA_TEST_POSTGRES_URL and DARASA_REQUIRE_POSTGRES=1, so the
 #     Postgres tests run and may not skip
 #  3. swift build, then swift test "$@"
-#  4. the browser tests: python3 -m pytest -q Tests/browser, against the built
+#  4. the end-to-end tests (CLI and browser): python3 -m pytest -q Tests/e2e, against the built
 #     `darasa` binary (screenshots in build-artifacts/screenshots/)
 # It stops at the first failing step with its exit code, and always stops
 # PostgreSQL and removes the temp dir.
@@ -49,7 +49,7 @@ swift build
 step "swift test $*"
 swift test "$@"
 
-step "browser tests (Tests/browser)"
+step "end-to-end tests: CLI and browser (Tests/e2e)"
 BIN_DIR=$(swift build --show-bin-path)
 mkdir -p build-artifacts/screenshots
-DARASA_BIN="$BIN_DIR/darasa" python3 -m pytest -q Tests/browser
+DARASA_BIN="$BIN_DIR/darasa" python3 -m pytest -q Tests/e2e

@@ -1,3 +1,4 @@
+import DarasaAnalytics
 import DarasaCore
 import DarasaStore
 import Hummingbird
@@ -111,10 +112,12 @@ struct APIRoutes {
         v1.get("overview") { _, context in
             let session = try context.requireSession()
             let scope = try await services.access.scope(for: session.user)
-            let model = try await HomeModel.load(store: services.store, scope: scope)
-            return OverviewDTO(year: model.yearID, schools: model.figures.count, enrolment: model.enrolment,
-                               attendanceRate: model.attendanceRate, learnersAssessed: model.assessed,
-                               chronicallyAbsent: model.chronic, teachers: model.teachers)
+            guard let model = try await ScopeSummary.load(store: services.store, scope: scope) else {
+                throw HTTPError(.notFound, message: "Your account's area is not loaded yet.")
+            }
+            return OverviewDTO(year: model.yearID, schools: model.schools.count, enrolment: model.enrolment,
+                               attendanceRate: model.attendanceRate, learnersAssessed: model.learnersAssessed,
+                               chronicallyAbsent: model.chronicallyAbsent, teachers: model.teachers)
         }
         v1.get("org-units/:id") { _, context in
             let scope = try await scope(context)

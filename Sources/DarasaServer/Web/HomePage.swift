@@ -1,64 +1,8 @@
+import DarasaAnalytics
 import DarasaCore
 import DarasaStore
 import Foundation
 import Hummingbird
-
-/// What one role's home page shows, computed from summaries within the user's scope.
-struct HomeModel: Sendable {
-    var scope: AccessScope
-    var unit: OrgUnit
-    var yearID: Int?
-    var yearName: String
-    var figures: [SchoolFigures]
-    var roster: [RosterEntry]
-    var assessedInRoster: Int
-    var childUnits: [OrgUnit]
-
-    var enrolment: Int { scope.role == .teacher ? roster.filter { $0.status.isActive }.count : figures.reduce(0) { $0 + $1.enrolment } }
-    var presentDays: Int { scope.role == .teacher ? roster.reduce(0) { $0 + $1.presentDays } : figures.reduce(0) { $0 + $1.presentDays } }
-    var recordedDays: Int { scope.role == .teacher ? roster.reduce(0) { $0 + $1.recordedDays } : figures.reduce(0) { $0 + $1.recordedDays } }
-    var assessed: Int { scope.role == .teacher ? assessedInRoster : figures.reduce(0) { $0 + $1.learnersAssessed } }
-    var chronic: Int {
-        scope.role == .teacher
-            ? roster.filter { Attendance.isChronicallyAbsent(absentDays: $0.absentDays, enrolledDays: $0.recordedDays) == true }.count
-            : figures.reduce(0) { $0 + $1.chronicallyAbsent }
-    }
-    var learnersWithAttendance: Int {
-        scope.role == .teacher ? roster.filter { $0.recordedDays > 30 }.count : figures.reduce(0) { $0 + $1.learnersWithAttendance }
-    }
-    var teachers: Int { figures.reduce(0) { $0 + $1.teachers } }
-    var attendanceRate: Double? { Attendance.rate(presentDays: presentDays, recordedDays: recordedDays) }
-
-    static func load(store: DarasaStore, scope: AccessScope) async throws -> HomeModel {
-        guard let unit = try await store.orgUnit(id: scope.orgUnitID) else {
-            throw HTTPError(.notFound, message: "Your area is not loaded yet.")
-        }
-        let yearID = try await store.latestYearID()
-        let yearName = try await store.academicYears().first { $0.id == yearID }?.name ?? "current"
-        var model = HomeModel(scope: scope, unit: unit, yearID: yearID, yearName: yearName, figures: [], roster: [],
-                              assessedInRoster: 0, childUnits: [])
-        guard let yearID else { return model }
-        model.figures = try await store.schoolFigures(under: scope.orgPath, yearID: yearID)
-        switch scope.role {
-        case .teacher, .headTeacher:
-            if let school = model.figures.first {
-                model.roster = try await store.learnerRoster(schoolID: school.schoolID, yearID: yearID,
-                                                             classes: scope.role == .teacher ? scope.classes : nil)
-                let assessed = try await store.assessedLearners(schoolID: school.schoolID, yearID: yearID)
-                model.assessedInRoster = model.roster.filter { assessed.contains($0.learnerID) }.count
-            }
-        case .nationalAnalyst, .admin:
-            model.childUnits = try await store.children(of: unit.id)
-        case .districtOfficer:
-            break
-        }
-        return model
-    }
-}
-
-extension EnrolmentStatus {
-    var isActive: Bool { self != .droppedOut && self != .transferredOut }
-}
 
 struct WebRoutes {
     let services: Services
@@ -73,7 +17,9 @@ struct WebRoutes {
     func home(_ session: SessionRecord) async throws -> Response {
         let user = session.user
         let scope = try await services.access.scope(for: user)
-        let model = try await HomeModel.load(store: services.store, scope: scope)
+        guard let model = try await ScopeSummary.load(store: services.store, scope: scope) else {
+            return services.pages.error(status: .notFound, message: "Your account's area is not loaded yet; ask an administrator.")
+        }
         let role = user.role
         var ctx: [String: Any] = [
             "title": "Home",
@@ -90,15 +36,14 @@ struct WebRoutes {
             ["key": "attendance-rate", "label": "Attendance rate",
              "value": Format.percent(model.attendanceRate), "note": "days present ÷ school days recorded"],
             ["key": "learners-assessed", "label": "Learners assessed",
-             "value": Format.count(model.assessed), "note": "reading or maths assessment this year"],
+             "value": Format.count(model.learnersAssessed), "note": "reading or maths assessment this year"],
             ["key": "chronic-absence", "label": "Chronically absent",
-             "value": Format.count(model.chronic),
-             "note": "missed 10 % or more of \(Format.count(model.learnersWithAttendance)) learners' recorded days"],
+             "value": Format.count(model.chronicallyAbsent),
+             "note": "of \(Format.count(model.learnersWithAttendance)) learners with registers: absent on 10 % or more of school days"],
         ]
         if role != .teacher {
-            metrics.append(["key": "schools", "label": "Schools", "value": Format.count(model.figures.count), "note": "in \(model.unit.name)"])
-            let ptr = model.teachers > 0 ? Double(model.enrolment) / Double(model.teachers) : nil
-            metrics.append(["key": "pupil-teacher-ratio", "label": "Pupils per teacher", "value": Format.ratio(ptr),
+            metrics.append(["key": "schools", "label": "Schools", "value": Format.count(model.schools.count), "note": "in \(model.unit.name)"])
+            metrics.append(["key": "pupil-teacher-ratio", "label": "Pupils per teacher", "value": Format.ratio(model.pupilTeacherRatio),
                             "note": "\(Format.count(model.teachers)) teachers in post"])
         }
         ctx["metrics"] = metrics
@@ -113,7 +58,7 @@ struct WebRoutes {
         }
         if role == .districtOfficer {
             ctx["schoolsHeading"] = "Schools in \(model.unit.name)"
-            ctx["schools"] = model.figures.map { schoolRow($0, role: role) }
+            ctx["schools"] = model.schools.map { schoolRow($0, role: role) }
         }
         if role == .nationalAnalyst || role == .admin {
             let levels = try await services.store.orgLevels()
@@ -121,17 +66,12 @@ struct WebRoutes {
             ctx["unitLevel"] = childLevel
             ctx["unitsHeading"] = "By \(childLevel.lowercased())"
             ctx["units"] = model.childUnits.map { unit -> [String: String] in
-                let inUnit = model.figures.filter { unit.contains(path: $0.path) }
-                let enrolment = inUnit.reduce(0) { $0 + $1.enrolment }
-                let girls = inUnit.reduce(0) { $0 + $1.enrolmentFemale }
-                let present = inUnit.reduce(0) { $0 + $1.presentDays }, recorded = inUnit.reduce(0) { $0 + $1.recordedDays }
-                let learners = inUnit.reduce(0) { $0 + $1.learnersWithAttendance }
-                let teachers = inUnit.reduce(0) { $0 + $1.teachers }
-                return ["name": unit.name, "schools": Format.count(inUnit.count), "enrolment": Format.count(enrolment),
-                        "girls": Format.percent(enrolment > 0 ? Double(girls) / Double(enrolment) : nil),
-                        "attendance": Suppression.rate(Attendance.rate(presentDays: present, recordedDays: recorded), base: learners, role: role),
-                        "assessed": Suppression.count(inUnit.reduce(0) { $0 + $1.learnersAssessed }, role: role),
-                        "ptr": Format.ratio(teachers > 0 ? Double(enrolment) / Double(teachers) : nil)]
+                let f = model.figures(under: unit)
+                return ["name": unit.name, "schools": Format.count(f.schools.count), "enrolment": Format.count(f.enrolment),
+                        "girls": Format.percent(f.girlsShare),
+                        "attendance": Suppression.rate(f.attendanceRate, base: f.learnersWithAttendance, role: role),
+                        "assessed": Suppression.count(f.learnersAssessed, role: role),
+                        "ptr": Format.ratio(f.pupilTeacherRatio)]
             }
         }
         if role == .admin {
@@ -159,7 +99,7 @@ struct WebRoutes {
     }
 
     /// One or two plain sentences that say what the numbers mean for this reader.
-    func narrative(_ m: HomeModel) -> String {
+    func narrative(_ m: ScopeSummary) -> String {
         guard m.yearID != nil, m.enrolment > 0 else {
             return "No learners are loaded for your area yet. Once enrolment data is imported, your figures appear here."
         }
@@ -170,8 +110,8 @@ struct WebRoutes {
             let inTen = Int((rate * 10).rounded())
             parts.append("On a typical school day about \(inTen) in 10 of them were in school (\(Format.percent(rate))).")
         }
-        if m.learnersWithAttendance > 0, m.chronic > 0 {
-            let share = Double(m.chronic) / Double(m.learnersWithAttendance)
+        if m.learnersWithAttendance > 0, m.chronicallyAbsent > 0 {
+            let share = Double(m.chronicallyAbsent) / Double(m.learnersWithAttendance)
             parts.append("\(Format.percent(share)) missed at least one day in ten — these learners are most at risk of falling behind or leaving school.")
         }
         return parts.joined(separator: " ")

@@ -22,7 +22,9 @@ from conftest import (PASSWORD, SCREENSHOTS, USERS, ErrorTextParser, is_login_re
 WAIT = 30  # seconds for a page to appear after a click
 METRICS = ("enrolment", "attendance-rate", "learners-assessed")
 SEES_LEARNERS = {"teacher", "head_teacher"}
-SEES_SCHOOLS = {"district_officer", "national_analyst"}
+SEES_SCHOOLS = {"district_officer"}
+# The national and admin homes break the country down by the level below (regions).
+SEES_UNITS = {"national_analyst", "admin"}
 
 
 # ---------------------------------------------------------------- helpers ---
@@ -193,6 +195,12 @@ def test_role_home_page(server, browser, username):
         assert schools, f"{role} should see table[data-table=schools]"
         assert schools[0].find_elements(By.CSS_SELECTOR, "tbody tr"), \
             "the schools table has no rows"
+
+    if role in SEES_UNITS:
+        units = css(browser, 'table[data-table="units"]')
+        assert units, f"{role} should see table[data-table=units]"
+        assert units[0].find_elements(By.CSS_SELECTOR, "tbody tr"), \
+            "the units table has no rows"
 
     logout = css(browser, "button[data-action=logout]")
     assert logout, "no button[data-action=logout]"

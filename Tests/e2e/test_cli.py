@@ -1,0 +1,131 @@
+"""Bad input at the command line: one clear sentence on stderr, a non-zero exit, no stack
+trace, nothing half-written. Runs the real `darasa` binary."""
+
+from __future__ import annotations
+
+import os
+import socket
+import stat
+import subprocess
+import tempfile
+from pathlib import Path
+
+import pytest
+
+from conftest import free_port
+
+BIN = os.environ.get("DARASA_BIN", str(Path(__file__).resolve().parents[2] / ".build/debug/darasa"))
+
+
+def run(*args: str, stdin: str | None = None, timeout: float = 120) -> subprocess.CompletedProcess:
+    return subprocess.run([BIN, *args], input=stdin, capture_output=True, text=True, timeout=timeout)
+
+
+def assert_one_clear_sentence(p: subprocess.CompletedProcess, *must_contain: str) -> None:
+    assert p.returncode != 0, f"expected a failure, got exit 0: {p.stdout}"
+    err = p.stderr.strip()
+    lines = [l for l in err.splitlines() if l.strip()]
+    assert lines, "stderr is empty"
+    # argument-parser errors add a usage block after the sentence; the sentence comes first
+    first = lines[0]
+    for text in must_contain:
+        assert text.lower() in err.lower(), f"{text!r} not in {err!r}"
+    for bad in ("Fatal error", "Stack dump", "fatalError", "Thread 0", "SQLSTATE"):
+        assert bad not in err, f"stack trace or internals leaked: {err!r}"
+    assert len(first) < 300, f"first line too long: {first!r}"
+
+
+def test_malformed_database_url():
+    p = run("migrate", "--database", "postgres://nohost")
+    assert_one_clear_sentence(p, "database URL is not valid")
+
+
+def test_database_url_with_another_scheme():
+    p = run("migrate", "--database", "mysql://u@h/db")
+    assert_one_clear_sentence(p, "postgres://")
+
+
+def test_unreachable_postgres():
+    port = free_port()  # nothing listens here
+    p = run("migrate", "--database", f"postgres://darasa@127.0.0.1:{port}/darasa")
+    assert_one_clear_sentence(p, "cannot reach PostgreSQL", f"127.0.0.1:{port}")
+    assert "password" not in p.stderr.lower() or "refused" in p.stderr.lower()
+
+
+def test_password_is_never_echoed():
+    port = free_port()
+    p = run("migrate", "--database", f"postgres://darasa:s3cret-pw@127.0.0.1:{port}/darasa")
+    assert p.returncode != 0
+    assert "s3cret-pw" not in p.stderr + p.stdout
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root can write anywhere; checked below with a file in the way")
+def test_unwritable_data_dir_as_user():
+    with tempfile.TemporaryDirectory() as d:
+        ro = Path(d) / "ro"
+        ro.mkdir()
+        ro.chmod(stat.S_IRUSR | stat.S_IXUSR)
+        p = run("migrate", "--data-dir", str(ro / "data"))
+        assert_one_clear_sentence(p, "data folder")
+
+
+def test_data_dir_that_is_a_file():
+    with tempfile.TemporaryDirectory() as d:
+        blocker = Path(d) / "not-a-folder"
+        blocker.write_text("x")
+        p = run("migrate", "--data-dir", str(blocker))
+        assert_one_clear_sentence(p, "data folder")
+        assert blocker.read_text() == "x", "the file in the way must be left alone"
+
+
+def test_port_already_in_use():
+    with tempfile.TemporaryDirectory() as d:
+        assert run("migrate", "--data-dir", d).returncode == 0
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            s.listen()
+            port = s.getsockname()[1]
+            p = run("serve", "--data-dir", d, "--port", str(port))
+        assert_one_clear_sentence(p, f"Port {port}", "already in use")
+
+
+def test_serve_on_an_unmigrated_database_says_what_to_run():
+    with tempfile.TemporaryDirectory() as d:
+        p = run("serve", "--data-dir", d, "--port", str(free_port()))
+        assert_one_clear_sentence(p, "darasa migrate")
+
+
+def test_migrate_is_idempotent_and_says_so():
+    with tempfile.TemporaryDirectory() as d:
+        first = run("migrate", "--data-dir", d)
+        assert first.returncode == 0 and "applied" in first.stdout
+        second = run("migrate", "--data-dir", d)
+        assert second.returncode == 0 and "up to date" in second.stdout
+
+
+def test_generate_is_deterministic_and_rejects_tiny_countries():
+    with tempfile.TemporaryDirectory() as d:
+        a, b = Path(d) / "a", Path(d) / "b"
+        assert run("generate", "--out", str(a), "--learners", "400", "--seed", "3").returncode == 0
+        assert run("generate", "--out", str(b), "--learners", "400", "--seed", "3").returncode == 0
+        files_a = sorted(p.relative_to(a) for p in a.rglob("*") if p.is_file())
+        files_b = sorted(p.relative_to(b) for p in b.rglob("*") if p.is_file())
+        assert files_a == files_b and files_a
+        for rel in files_a:
+            assert (a / rel).read_bytes() == (b / rel).read_bytes(), f"{rel} differs between runs with one seed"
+    p = run("generate", "--out", "/tmp/never", "--learners", "5")
+    assert_one_clear_sentence(p, "--learners")
+
+
+def test_create_user_then_wrong_inputs(tmp_path):
+    d = str(tmp_path)
+    assert run("migrate", "--data-dir", d).returncode == 0
+    p = run("admin", "create-user", "--data-dir", d, "--username", "amina", "--role", "district_officer",
+            "--org-unit", "NOPE", stdin="a long passphrase\n")
+    assert_one_clear_sentence(p, "No org unit has the code NOPE")
+    p = run("admin", "create-user", "--data-dir", d, "--username", "amina", "--role", "wizard",
+            "--org-unit", "X", stdin="a long passphrase\n")
+    assert_one_clear_sentence(p, "--role")
+    p = run("admin", "create-user", "--data-dir", d, "--username", "amina", "--role", "admin",
+            "--org-unit", "X", stdin="short\n")
+    assert_one_clear_sentence(p, "at least 8 characters")
