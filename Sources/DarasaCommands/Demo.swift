@@ -43,7 +43,7 @@ struct Demo: AsyncParsableCommand {
 
                 let t1 = clock.now
                 let report = try await db.importBatch(source: "synthetic", description: "darasa demo: every source of \(countryDir)", user: "demo") { writer in
-                    let loaded = try await SyntheticCountryLoader().load(from: URL(fileURLWithPath: countryDir), into: StoreSink(writer: writer))
+                    let loaded = try await loadSyntheticCountry(from: URL(fileURLWithPath: countryDir), into: writer)
                     print("Read every source: \(loaded)")
                 }
                 print("Loaded \(Format.count(report.records)) records in \(seconds(clock.now - t1)).")
