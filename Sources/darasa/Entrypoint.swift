@@ -1,0 +1,5 @@
+import DarasaCommands
+
+@main struct Entrypoint {
+    static func main() async { await DarasaCommand.main() }
+}

@@ -1,3 +1,0 @@
-import DarasaCommands
-
-await DarasaCommand.main()
