@@ -9,6 +9,9 @@ public actor BatchWriter {
     private var years = YearLookup(years: [])
     public private(set) var records = 0
     public private(set) var touchedSchools: Set<Int64> = []
+    /// People named by attendance rows, checked against their tables before commit.
+    private var attendanceLearners: Set<Int64> = []
+    private var attendanceTeachers: Set<Int64> = []
 
     init(connection: any SQLConnection, batchID: Int64) {
         self.connection = connection
@@ -35,6 +38,29 @@ public actor BatchWriter {
         }
         records += batch.count
         touchedSchools.formUnion(RecordRows.touchedSchools(batch))
+        switch batch {
+        case .learnerAttendance(let months): attendanceLearners.formUnion(months.map(\.learnerID.rawValue))
+        case .teacherAttendance(let months): attendanceTeachers.formUnion(months.map(\.teacherID.rawValue))
+        default: break
+        }
+    }
+
+    /// The set-wise reference check for the tables without row-level foreign keys (see Schema).
+    func checkReferences() async throws {
+        for (ids, table, what, fix) in [
+            (attendanceLearners, "learners", "learners", "load the learners (enrolment source) before their registers"),
+            (attendanceTeachers, "teachers", "teachers", "load the teachers (HR source) before their attendance"),
+            (touchedSchools, "schools", "schools", "load the school census before data about its schools"),
+        ] where !ids.isEmpty {
+            try await connection.execute("CREATE TEMP TABLE IF NOT EXISTS referenced_ids (id BIGINT PRIMARY KEY)", [])
+            try await connection.execute("DELETE FROM referenced_ids", [])
+            try await connection.bulkInsert(table: "referenced_ids", columns: ["id"], rows: ids.sorted().map { [.int($0)] })
+            let missing = try await connection.scalarInt(
+                "SELECT COUNT(*) FROM referenced_ids r WHERE NOT EXISTS (SELECT 1 FROM \(table) t WHERE t.id = r.id)", []) ?? 0
+            if missing > 0 {
+                throw StoreError(.invalid, "Attendance rows refer to \(missing) \(what) that are not stored; \(fix). Nothing from this import was saved.")
+            }
+        }
     }
 
     private func fileID(source: String, path: String, deviceID: String?) async throws -> Int64 {

@@ -96,9 +96,16 @@ public final class DarasaStore: Sendable {
                 """, .int(batchID), .text(source), .text(description), SQLValue(user), .int(started))
             let writer = BatchWriter(connection: conn, batchID: batchID)
             try await writer.loadYears()
+            let clock = ContinuousClock()
+            let t0 = clock.now
             try await body(writer)
+            try await writer.checkReferences()
             let (records, touched) = await (writer.records, writer.touchedSchools)
+            let t1 = clock.now
             try await SummarySQL.refresh(schools: touched, on: conn)
+            if ProcessInfo.processInfo.environment["DARASA_TIMINGS"] == "1" {
+                FileHandle.standardError.write(Data("import batch \(batchID): records \(t1 - t0), summaries \(clock.now - t1)\n".utf8))
+            }
             try await conn.execute("UPDATE import_batches SET status = 'committed', finished_at = ?, records = ? WHERE id = ?",
                                    .int(Clock.now()), .int(Int64(records)), .int(batchID))
             return BatchReport(batchID: BatchID(batchID), records: records, schoolsTouched: touched.count)

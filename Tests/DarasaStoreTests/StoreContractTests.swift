@@ -150,6 +150,28 @@ import Testing
     }
 
     @Test(arguments: TestEngine.available)
+    func attendanceForAnUnknownLearnerIsRefusedWholeBatch(engine: TestEngine) async throws {
+        let store = try await engine.makeStore()
+        defer { Task { await store.close() } }
+        try await TinyCountry.load(into: store)
+        let before = try await store.count("learner_attendance")
+        do {
+            try await store.importBatch(source: "test", description: "orphan", user: nil) { w in
+                var m = MonthMarks()
+                m.set(.present, day: 3)
+                try await w.write(.learnerAttendance([
+                    LearnerAttendanceMonth(learnerID: LearnerID(1), schoolID: TinyCountry.s1, year: 2025, month: 4, marks: m),
+                    LearnerAttendanceMonth(learnerID: LearnerID(404), schoolID: TinyCountry.s1, year: 2025, month: 4, marks: m),
+                ]), source: "register", path: "r.csv", rows: [2, 3])
+            }
+            Issue.record("attendance for a learner who is not stored must be refused")
+        } catch let error as StoreError {
+            #expect(error.message.contains("1 learners that are not stored"))
+        }
+        #expect(try await store.count("learner_attendance") == before)
+    }
+
+    @Test(arguments: TestEngine.available)
     func accountsSessionsAndAudit(engine: TestEngine) async throws {
         let store = try await engine.makeStore()
         defer { Task { await store.close() } }
