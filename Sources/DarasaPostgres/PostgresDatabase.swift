@@ -204,6 +204,8 @@ enum CopyText {
             case .null: buffer.writeString("\\N")
             case .int(let v): buffer.writeString(String(v))
             case .double(let v): buffer.writeString(v.isFinite ? "\(v)" : (v.isNaN ? "NaN" : (v > 0 ? "Infinity" : "-Infinity")))
+            case .text(let s) where !s.utf8.contains(where: { $0 == UInt8(ascii: "\\") || $0 < 0x20 }):
+                buffer.writeString(s)
             case .text(let s):
                 for byte in s.utf8 {
                     switch byte {
