@@ -1,4 +1,6 @@
 import ArgumentParser
+import DarasaGenerator
+import DarasaIngest
 import DarasaPostgres
 import DarasaSQLite
 import DarasaStore
@@ -47,12 +49,24 @@ func runReportingErrors(_ body: () async throws -> Void) async throws {
     do {
         try await body()
     } catch let error as StoreError {
-        FileHandle.standardError.write(Data("darasa: \(error.message)\n".utf8))
+        complain(error.message)
         throw ExitCode(1)
     } catch let error as UserFacingError {
-        FileHandle.standardError.write(Data("darasa: \(error.message)\n".utf8))
+        complain(error.message)
+        throw ExitCode(1)
+    } catch let error as InputError {
+        complain(error.description)
+        throw ExitCode(1)
+    } catch let error as GenerationError {
+        complain("\(error)")
         throw ExitCode(1)
     }
+}
+
+/// One sentence on standard error, prefixed with the program's name unless it already names it.
+func complain(_ message: String) {
+    let line = message.hasPrefix("Darasa") ? message : "darasa: \(message)"
+    FileHandle.standardError.write(Data((line + "\n").utf8))
 }
 
 struct UserFacingError: Error, CustomStringConvertible {

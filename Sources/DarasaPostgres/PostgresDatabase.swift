@@ -17,9 +17,34 @@ public final class PostgresDatabase: SQLDatabase {
     /// and checks the server answers within `timeout`.
     /// `searchPath` puts Darasa's tables in a schema of their own (e.g. one per test, or beside
     /// other applications' tables); the schema must exist.
-    public init(url: String, searchPath: String? = nil, logger: Logger = Logger(label: "darasa.postgres"),
+    public init(url: String, searchPath: String? = nil, logger: Logger = PostgresDatabase.quietLogger,
                 timeout: Duration = .seconds(10)) async throws {
         let parsed = try PostgresURL(url)
+        var startup: [(String, String)] = []
+        if let searchPath {
+            guard searchPath.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "_" }) else {
+                throw StoreError(.badURL, "A PostgreSQL schema name may hold only letters, digits and underscores.")
+            }
+            startup = [("options", "-c search_path=\(searchPath)")]
+        }
+        let name = "\(parsed.host):\(parsed.port)/\(parsed.database)"
+        // One direct connection first: a refused port, a wrong password or a missing database
+        // fails here at once with its own message, instead of the pool retrying until a timeout.
+        do {
+            var probe = PostgresConnection.Configuration(host: parsed.host, port: parsed.port, username: parsed.user,
+                                                         password: parsed.password, database: parsed.database, tls: .disable)
+            switch parsed.sslMode {
+            case "require", "verify-ca", "verify-full": probe.tls = .require(try NIOSSLContext(configuration: .makeClientConfiguration()))
+            case "prefer": probe.tls = .prefer(try NIOSSLContext(configuration: .makeClientConfiguration()))
+            default: break
+            }
+            probe.options.connectTimeout = .seconds(Int64(timeout.components.seconds))
+            probe.options.additionalStartupParameters = startup
+            let connection = try await PostgresConnection.connect(configuration: probe, id: 0, logger: logger)
+            try await connection.close()
+        } catch {
+            throw Self.storeError(error, connecting: name)
+        }
         var config = PostgresClient.Configuration(host: parsed.host, port: parsed.port, username: parsed.user,
                                                   password: parsed.password, database: parsed.database, tls: .disable)
         switch parsed.sslMode {
@@ -29,35 +54,20 @@ public final class PostgresDatabase: SQLDatabase {
         }
         config.options.connectTimeout = timeout
         config.options.maximumConnections = 8
-        if let searchPath {
-            guard searchPath.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "_" }) else {
-                throw StoreError(.badURL, "A PostgreSQL schema name may hold only letters, digits and underscores.")
-            }
-            config.options.additionalStartupParameters = [("options", "-c search_path=\(searchPath)")]
-        }
+        config.options.additionalStartupParameters = startup
         let client = PostgresClient(configuration: config, backgroundLogger: logger)
         self.client = client
         self.logger = logger
-        self.displayName = "\(parsed.host):\(parsed.port)/\(parsed.database)"
+        self.displayName = name
         self.runTask = Task { await client.run() }
-        let name = displayName
-        do {
-            try await withThrowingTaskGroup(of: Void.self) { group in
-                group.addTask { _ = try await client.query("SELECT 1") }
-                group.addTask {
-                    try await Task.sleep(for: timeout)
-                    throw StoreError(.unreachable, "PostgreSQL at \(name) did not answer within \(timeout.components.seconds) s; check that the server is running and the URL is right.")
-                }
-                try await group.next()
-                group.cancelAll()
-            }
-        } catch let error as StoreError {
-            runTask.cancel()
-            throw error
-        } catch {
-            runTask.cancel()
-            throw Self.storeError(error, connecting: name)
-        }
+    }
+
+    /// The driver logs every failed connection attempt at info level; Darasa reports failures
+    /// itself, in one sentence, so the driver only speaks up for errors.
+    public static var quietLogger: Logger {
+        var logger = Logger(label: "darasa.postgres")
+        logger.logLevel = .error
+        return logger
     }
 
     public func close() async {
