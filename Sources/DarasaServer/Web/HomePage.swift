@@ -41,8 +41,10 @@ struct WebRoutes {
              "value": Format.count(model.chronicallyAbsent),
              "note": "of \(Format.count(model.learnersWithAttendance)) learners with registers: absent on 10 % or more of school days"],
         ]
-        if role != .teacher {
+        if role != .teacher && role != .headTeacher {
             metrics.append(["key": "schools", "label": "Schools", "value": Format.count(model.schools.count), "note": "in \(model.unit.name)"])
+        }
+        if role != .teacher {
             metrics.append(["key": "pupil-teacher-ratio", "label": "Pupils per teacher", "value": Format.ratio(model.pupilTeacherRatio),
                             "note": "\(Format.count(model.teachers)) teachers in post"])
         }
@@ -107,8 +109,9 @@ struct WebRoutes {
         let who = m.scope.role == .teacher ? "your classes" : m.unit.name
         parts.append("\(Format.count(m.enrolment)) learners are enrolled in \(who) this year.")
         if let rate = m.attendanceRate {
-            let inTen = Int((rate * 10).rounded())
-            parts.append("On a typical school day about \(inTen) in 10 of them were in school (\(Format.percent(rate))).")
+            let inTen = Int((rate * 10).rounded(.down))
+            let plain = rate >= 0.95 ? "nearly all of them were in school" : "about \(inTen) in 10 of them were in school"
+            parts.append("On a typical school day \(plain) (\(Format.percent(rate)) of the school days recorded).")
         }
         if m.learnersWithAttendance > 0, m.chronicallyAbsent > 0 {
             let share = Double(m.chronicallyAbsent) / Double(m.learnersWithAttendance)
