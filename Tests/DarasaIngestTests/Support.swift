@@ -1,0 +1,68 @@
+import DarasaCore
+import DarasaGenerator
+import DarasaIngest
+import Foundation
+
+/// A sink that keeps everything it receives, in order.
+actor CollectingSink: RecordSink {
+    struct Delivery: Sendable {
+        var batch: RecordBatch
+        var file: SourceFile
+        var rows: [Int]
+    }
+    private(set) var deliveries: [Delivery] = []
+
+    func receive(_ batch: RecordBatch, from file: SourceFile, rows: [Int]) async throws {
+        deliveries.append(Delivery(batch: batch, file: file, rows: rows))
+    }
+
+    var learners: [Learner] { deliveries.flatMap { d -> [Learner] in if case .learners(let a) = d.batch { return a }; return [] } }
+    var enrolments: [Enrolment] { deliveries.flatMap { d -> [Enrolment] in if case .enrolments(let a) = d.batch { return a }; return [] } }
+    var results: [AssessmentResult] {
+        deliveries.flatMap { d -> [AssessmentResult] in if case .assessmentResults(let a) = d.batch { return a }; return [] }
+    }
+    var orgUnits: [OrgUnit] { deliveries.flatMap { d -> [OrgUnit] in if case .orgUnits(let a) = d.batch { return a }; return [] } }
+    var teachers: [Teacher] { deliveries.flatMap { d -> [Teacher] in if case .teachers(let a) = d.batch { return a }; return [] } }
+}
+
+/// The kind name LoadSummary.records uses for a batch.
+func kind(_ batch: RecordBatch) -> String {
+    switch batch {
+    case .orgLevels: "orgLevels"
+    case .orgUnits: "orgUnits"
+    case .schools: "schools"
+    case .academicYears: "academicYears"
+    case .censusReturns: "censusReturns"
+    case .learners: "learners"
+    case .enrolments: "enrolments"
+    case .teachers: "teachers"
+    case .postings: "postings"
+    case .classAssignments: "classAssignments"
+    case .learnerAttendance: "learnerAttendance"
+    case .teacherAttendance: "teacherAttendance"
+    case .instruments: "instruments"
+    case .assessmentResults: "assessmentResults"
+    case .visits: "visits"
+    }
+}
+
+/// A fresh temporary folder, removed by the caller.
+func temporaryFolder(_ name: String) -> URL {
+    let url = FileManager.default.temporaryDirectory
+        .appendingPathComponent("darasa-ingest-tests-\(name)-\(UInt64.random(in: 0...UInt64.max))")
+    try? FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+    return url
+}
+
+/// Reads a whole CSV file as dictionaries keyed by header (test-sized files only).
+func readTable(_ url: URL) throws -> [[String: String]] {
+    let reader = try CSVReader(url: url)
+    guard let header = try reader.next() else { return [] }
+    var out: [[String: String]] = []
+    while let fields = try reader.next() {
+        var row: [String: String] = [:]
+        for (i, name) in header.enumerated() { row[name] = i < fields.count ? fields[i] : "" }
+        out.append(row)
+    }
+    return out
+}
