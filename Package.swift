@@ -3,6 +3,10 @@ import PackageDescription
 
 // Data flows one way: sources → Ingest → Store → Analytics → Views (Server, Commands).
 // DarasaCore depends on nothing of ours; the server never imports a concrete engine.
+// The data paths (generate, read, write) are optimised even in debug builds, so that
+// `swift run darasa demo` loads its country in seconds, not minutes.
+let fast: [SwiftSetting] = [.unsafeFlags(["-O"], .when(configuration: .debug))]
+
 let package = Package(
     name: "darasa",
     platforms: [.macOS(.v14)],
@@ -27,26 +31,26 @@ let package = Package(
         .target(name: "DarasaGenerator", dependencies: [
             "DarasaCore",
             .product(name: "ZIPFoundation", package: "ZIPFoundation"),
-        ]),
+        ], swiftSettings: fast),
         .target(name: "DarasaIngest", dependencies: [
             "DarasaCore",
             .product(name: "ZIPFoundation", package: "ZIPFoundation"),
-        ]),
+        ], swiftSettings: fast),
         // The storage contract, schema and engine-neutral SQL; no database driver here.
         .target(name: "DarasaStore", dependencies: [
             "DarasaCore",
             .product(name: "Logging", package: "swift-log"),
-        ]),
+        ], swiftSettings: fast),
         .target(name: "DarasaSQLite", dependencies: [
             "DarasaCore", "DarasaStore",
             .product(name: "GRDB", package: "GRDB.swift"),
             .product(name: "GRDBSQLite", package: "GRDB.swift"),
-        ]),
+        ], swiftSettings: fast),
         .target(name: "DarasaPostgres", dependencies: [
             "DarasaCore", "DarasaStore",
             .product(name: "PostgresNIO", package: "postgres-nio"),
             .product(name: "Logging", package: "swift-log"),
-        ]),
+        ], swiftSettings: fast),
         .target(name: "DarasaAnalytics", dependencies: ["DarasaCore", "DarasaStore"]),
         .target(name: "DarasaServer", dependencies: [
             "DarasaCore", "DarasaStore", "DarasaAnalytics",
