@@ -86,6 +86,9 @@ let package = Package(
             "DarasaTestSupport",
             .product(name: "PropertyBased", package: "swift-property-based"),
         ]),
+        .testTarget(name: "DarasaAnalyticsTests", dependencies: [
+            "DarasaAnalytics", "DarasaStore", "DarasaCore", "DarasaTestSupport",
+        ]),
         .testTarget(name: "DarasaServerTests", dependencies: [
             "DarasaServer", "DarasaStore", "DarasaSQLite", "DarasaCore", "DarasaTestSupport",
             .product(name: "HummingbirdTesting", package: "hummingbird"),

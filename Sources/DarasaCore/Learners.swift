@@ -18,12 +18,13 @@ public struct BirthDate: Hashable, Codable, Sendable {
 
 /// Washington Group Short Set answer for one functioning domain.
 public enum Difficulty: Int, Codable, Sendable, CaseIterable, Comparable {
-    case none = 1, some = 2, aLot = 3, cannot = 4
+    // Not `none`/`some`: those would be read as Optional's cases wherever a `Difficulty?` is expected.
+    case noDifficulty = 1, someDifficulty = 2, aLot = 3, cannot = 4
     public static func < (a: Difficulty, b: Difficulty) -> Bool { a.rawValue < b.rawValue }
     public var code: String {
         switch self {
-        case .none: "no_difficulty"
-        case .some: "some_difficulty"
+        case .noDifficulty: "no_difficulty"
+        case .someDifficulty: "some_difficulty"
         case .aLot: "a_lot_of_difficulty"
         case .cannot: "cannot_do_at_all"
         }

@@ -33,7 +33,7 @@ import Testing
 
     @Test func washingtonGroupCutOffIsALotOfDifficulty() {
         #expect(Functioning().hasDisability == nil)
-        #expect(Functioning(seeing: .some, hearing: .none).hasDisability == false)
+        #expect(Functioning(seeing: .someDifficulty, hearing: .noDifficulty).hasDisability == false)
         #expect(Functioning(walking: .aLot).hasDisability == true)
         #expect(Functioning(communication: .cannot).hasDisability == true)
     }

@@ -19,6 +19,11 @@ import Testing
     /// (OpenAPI path template, concrete URI, expected status per user).
     static let matrix: [(template: String, uri: String, expect: Expect)] = [
         ("/me", "/api/v1/me", same(200)),
+        ("/indicators", "/api/v1/indicators", same(200)),
+        ("/indicators/{indicator}", "/api/v1/indicators/attendance_rate?level=2&by=sex", same(200)),
+        ("/indicators/{indicator}", "/api/v1/indicators/enrolment?level=4&format=csv", same(200)),
+        ("/indicators/{indicator}", "/api/v1/indicators/no_such_indicator", same(404)),
+        ("/indicators/{indicator}", "/api/v1/indicators/attendance_rate?by=disability", same(400)),
         ("/overview", "/api/v1/overview", same(200)),
         ("/org-units/{id}", "/api/v1/org-units/\(s1)", same(200)),
         ("/org-units/{id}", "/api/v1/org-units/\(s2)", ["teacher": 404, "head": 404, "district": 404, "national": 200, "admin": 200]),
@@ -130,6 +135,25 @@ import Testing
         }
     }
 
+    @Test func indicatorTablesHoldOnlyTheCallersUnits() async throws {
+        let store = try await Harness.store()
+        try await Harness.app(store).test(.router) { client in
+            // Schools (level 4) each role may see, and whether figures on < 10 learners are withheld.
+            let expected = ["head": (["S1"], false), "district": (["S1"], true), "national": (["S1", "S2"], true)]
+            for (user, (codes, withheld)) in expected {
+                let session = try await client.signIn(user)
+                let body = try await client.get("/api/v1/indicators/enrolment?level=4", cookie: session.cookie).body
+                let table = try JSONDecoder().decode(TableDTO.self, from: Data(buffer: body))
+                #expect(table.rows.map(\.unitCode) == codes, "\(user)")
+                #expect(table.rows.allSatisfy { ($0.withheld != nil) == withheld }, "\(user)")
+            }
+            let csv = try await client.get("/api/v1/indicators/enrolment?level=4&format=csv", cookie: try await client.signIn("national").cookie)
+            #expect(csv.headers[.contentType]?.hasPrefix("text/csv") == true)
+            #expect(String(buffer: csv.body).hasPrefix("indicator,year,level,unit_code"))
+            #expect(try await store.auditLog().contains { $0.action == "export" && $0.target == "indicator:enrolment" })
+        }
+    }
+
     @Test func openAPIDocumentDescribesExactlyTheTestedEndpoints() async throws {
         let store = try await Harness.store()
         try await Harness.app(store).test(.router) { client in
@@ -142,5 +166,6 @@ import Testing
     }
 }
 
+struct TableDTO: Decodable { struct Row: Decodable { var unitCode: String; var withheld: String? }; var rows: [Row] }
 struct SchoolList: Decodable { struct Item: Decodable { var code: String }; var items: [Item] }
 struct LearnerList: Decodable { struct Item: Decodable { var givenName: String }; var items: [Item] }

@@ -64,7 +64,7 @@ public enum TinyCountry {
     public static var learners: [Learner] {
         [
             Learner(id: LearnerID(1), givenName: "Amina", familyName: "Otieno", sex: .female, birthDate: BirthDate(day: d(2017, 3, 14)),
-                    functioning: Functioning(seeing: .none, hearing: .none), homeLanguage: "sw",
+                    functioning: Functioning(seeing: .noDifficulty, hearing: .noDifficulty), homeLanguage: "sw",
                     sourceKeys: [SourceKey(source: "oneroster", key: "stu-1")]),
             Learner(id: LearnerID(2), givenName: "Baraka", familyName: "Mwangi", sex: .male, birthDate: BirthDate(day: d(2017, 7, 1), precision: .yearOnly),
                     homeLanguage: "sw", sourceKeys: [SourceKey(source: "oneroster", key: "stu-2")]),

@@ -102,6 +102,7 @@ struct APIRoutes {
             Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: OpenAPIDocument.json)))
         }
         let v1 = api.group("v1")
+        IndicatorRoutes(services: services).register(on: v1)
         v1.get("me") { _, context in
             let session = try context.requireSession()
             let scope = try await services.access.scope(for: session.user)

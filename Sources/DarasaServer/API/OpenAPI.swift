@@ -41,6 +41,21 @@ enum OpenAPIDocument {
       },
       "security": [{"session": []}],
       "paths": {
+        "/indicators": {"get": {"summary": "The indicator catalogue: id, title, measure, kind and a plain-language definition.", "responses": {
+          "200": {"description": "OK", "content": {"application/json": {"schema": {"type": "object", "properties": {"items": {"type": "array", "items": {"type": "object"}}}}}}},
+          "401": {"$ref": "#/components/responses/Unauthorized"}}}},
+        "/indicators/{indicator}": {"get": {"summary": "One indicator for every unit at a level of the caller's area, optionally broken down. Beyond the school tier cells on fewer than 10 learners are withheld, with complementary suppression. format=csv downloads it (audited).",
+          "parameters": [{"name": "indicator", "in": "path", "required": true, "schema": {"type": "string"}},
+            {"name": "level", "in": "query", "required": false, "schema": {"type": "integer", "minimum": 0}, "description": "depth of the hierarchy (0 = country); default the caller's own level"},
+            {"name": "by", "in": "query", "required": false, "schema": {"type": "string", "enum": ["none", "sex", "disability", "grade", "locality"]}},
+            {"name": "format", "in": "query", "required": false, "schema": {"type": "string", "enum": ["json", "csv"]}}],
+          "responses": {"200": {"description": "OK", "content": {"application/json": {"schema": {"type": "object", "properties": {
+            "indicator": {"type": "object"}, "yearID": {"type": "integer"}, "level": {"type": "string"}, "breakdown": {"type": "string"},
+            "rows": {"type": "array", "items": {"type": "object", "properties": {"unitCode": {"type": "string"}, "unitName": {"type": "string"},
+              "category": {"type": "string"}, "value": {"type": ["number", "null"]}, "base": {"type": "integer"}, "withheld": {"type": ["string", "null"]}}}},
+            "parity": {"type": "object", "additionalProperties": {"type": "number"}}}}}, "text/csv": {}}},
+          "400": {"description": "A level or breakdown that does not exist for this indicator."},
+          "401": {"$ref": "#/components/responses/Unauthorized"}, "404": {"$ref": "#/components/responses/NotFound"}}}},
         "/me": {"get": {"summary": "The signed-in user and their area.", "responses": {
           "200": {"description": "OK", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Me"}}}},
           "401": {"$ref": "#/components/responses/Unauthorized"}}}},
