@@ -9,7 +9,7 @@ public enum IndicatorCSV {
             let value = r.value.map { table.indicator.kind == .count ? String(Int($0.rounded())) : String($0) } ?? ""
             let shown = r.withheld == nil
             lines.append([table.indicator.id, String(table.yearID), table.level, r.unitCode, r.unitName, table.breakdown.rawValue,
-                          r.category, value, shown ? number(r.numerator) : "", shown && table.indicator.kind == .rate ? number(r.denominator) : "",
+                          r.category, value, shown ? number(r.numerator) : "", shown && table.indicator.kind != .count ? number(r.denominator) : "",
                           shown ? String(r.base) : "", r.withheld ?? ""].map(field).joined(separator: ","))
         }
         return lines.joined(separator: "\n") + "\n"

@@ -8,6 +8,8 @@ public struct IndicatorDefinition: Sendable, Hashable, Codable {
         case count
         /// numerator ÷ denominator, shown as a percentage.
         case rate
+        /// numerator ÷ denominator in the measure's own unit (e.g. correct words per minute).
+        case mean
     }
     public var id: String
     public var title: String
@@ -15,6 +17,17 @@ public struct IndicatorDefinition: Sendable, Hashable, Codable {
     public var kind: Kind
     /// Plain-language definition shown beside the figure.
     public var definition: String
+    /// For learning indicators: the assessment subtask read (e.g. "orf").
+    public var subtask: String?
+
+    public init(id: String, title: String, measure: Measure, kind: Kind, definition: String, subtask: String? = nil) {
+        self.id = id
+        self.title = title
+        self.measure = measure
+        self.kind = kind
+        self.definition = definition
+        self.subtask = subtask
+    }
 
     /// The catalogue available now; later issues add enrolment ratios, flows, learning outcomes.
     public static let catalogue: [IndicatorDefinition] = [
@@ -26,6 +39,14 @@ public struct IndicatorDefinition: Sendable, Hashable, Codable {
               definition: "Share of learners with more than 30 recorded days who were absent, excused or not, on 10 % or more of them."),
         .init(id: "learners_assessed", title: "Learners assessed", measure: .assessed, kind: .count,
               definition: "Learners with at least one reading or maths assessment result this year."),
+        .init(id: "orf_zero_share", title: "Could not read a word (oral reading)", measure: .zeroScores, kind: .rate,
+              definition: "Share of oral reading fluency results with zero correct words in 60 seconds (EGRA).", subtask: "orf"),
+        .init(id: "orf_at_benchmark", title: "Reading at benchmark", measure: .atBenchmark, kind: .rate,
+              definition: "Share of oral reading results at or above the benchmark set for the grade and language.", subtask: "orf"),
+        .init(id: "orf_mean", title: "Oral reading fluency", measure: .meanScore, kind: .mean,
+              definition: "Mean correct words per minute read aloud from a passage (EGRA; METHODS.md fluency).", subtask: "orf"),
+        .init(id: "letter_sounds_zero_share", title: "Could not name a letter sound", measure: .zeroScores, kind: .rate,
+              definition: "Share of letter-sound results with zero correct in 60 seconds (EGRA).", subtask: "letter_sounds"),
     ]
 
     public static func named(_ id: String) -> IndicatorDefinition? { catalogue.first { $0.id == id } }
@@ -88,7 +109,7 @@ public struct IndicatorEngine: Sendable {
     /// by subtracting the others from the unit's total.
     public func table(_ indicator: IndicatorDefinition, yearID: Int, depth: Int, by breakdown: Breakdown,
                       scope: AccessScope, suppress: Bool) async throws -> IndicatorTable {
-        let cells = try await store.indicatorCells(indicator.measure, yearID: yearID, by: breakdown)
+        let cells = try await store.indicatorCells(indicator.measure, yearID: yearID, by: breakdown, subtask: indicator.subtask)
         let paths = try await store.schoolPaths()
         let units = try await store.orgUnits(depth: depth).filter { scope.covers(path: $0.path) }
         let levelName = try await store.orgLevels().first { $0.depth == depth }?.name ?? "level \(depth)"
@@ -122,7 +143,7 @@ public struct IndicatorEngine: Sendable {
             for unit in units {
                 let f = rows.first { $0.unitID == unit.id.rawValue && $0.category == "female" }?.value
                 let m = rows.first { $0.unitID == unit.id.rawValue && $0.category == "male" }?.value
-                if let f, let m, indicator.kind == .rate, let pia = Parity.adjusted(disadvantaged: f, advantaged: m) {
+                if let f, let m, indicator.kind != .count, let pia = Parity.adjusted(disadvantaged: f, advantaged: m) {
                     parity[unit.code] = pia
                 }
             }

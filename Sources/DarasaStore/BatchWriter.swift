@@ -92,7 +92,8 @@ enum SummarySQL {
         try await conn.execute("DELETE FROM touched_schools", [])
         try await conn.bulkInsert(table: "touched_schools", columns: ["id"], rows: schools.sorted().map { [.int($0)] })
         let touched = "(SELECT id FROM touched_schools)"
-        for table in ["summary_enrolment", "summary_attendance", "summary_learner_year", "summary_assessed", "summary_teacher_attendance"] {
+        for table in ["summary_enrolment", "summary_attendance", "summary_learner_year", "summary_assessed",
+                      "summary_teacher_attendance", "summary_learning"] {
             try await conn.execute("DELETE FROM \(table) WHERE school_id IN \(touched)", [])
         }
         try await conn.execute("""
@@ -125,6 +126,20 @@ enum SummarySQL {
             FROM assessment_results r JOIN learners l ON l.id = r.learner_id
             WHERE r.school_id IN \(touched)
             GROUP BY r.school_id, r.year_id, r.grade, l.sex
+            """, [])
+        try await conn.execute("""
+            INSERT INTO summary_learning (school_id, year_id, instrument_id, subtask_code, grade, sex, results, scored,
+                                          zero_scores, with_benchmark, at_benchmark, score_sum)
+            SELECT r.school_id, r.year_id, r.instrument_id, r.subtask_code, r.grade, l.sex, COUNT(*), COUNT(r.score),
+                   SUM(CASE WHEN r.score = 0 THEN 1 ELSE 0 END),
+                   SUM(CASE WHEN r.score IS NOT NULL AND b.threshold IS NOT NULL THEN 1 ELSE 0 END),
+                   SUM(CASE WHEN r.score >= b.threshold THEN 1 ELSE 0 END),
+                   COALESCE(SUM(r.score), 0)
+            FROM assessment_results r JOIN learners l ON l.id = r.learner_id JOIN instruments i ON i.id = r.instrument_id
+            LEFT JOIN benchmarks b ON b.instrument_id = r.instrument_id AND b.subtask_code = r.subtask_code
+                                  AND b.grade = r.grade AND b.language = i.language
+            WHERE r.school_id IN \(touched)
+            GROUP BY r.school_id, r.year_id, r.instrument_id, r.subtask_code, r.grade, l.sex
             """, [])
         try await conn.execute("""
             INSERT INTO summary_teacher_attendance (school_id, year_id, teachers, recorded_days, present_days)

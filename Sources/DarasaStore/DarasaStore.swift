@@ -60,7 +60,7 @@ public final class DarasaStore: Sendable {
 
     /// Tables in dependency order (children first) for erasing.
     static let dataTables = [
-        "summary_teacher_attendance", "summary_assessed", "summary_learner_year", "summary_attendance", "summary_enrolment",
+        "summary_learning", "benchmarks", "summary_teacher_attendance", "summary_assessed", "summary_learner_year", "summary_attendance", "summary_enrolment",
         "audit_log", "sessions", "users",
         "visit_actions", "school_visits", "assessment_results", "instruments",
         "teacher_attendance", "learner_attendance", "class_assignments", "teacher_postings", "teacher_source_keys", "teachers",

@@ -25,12 +25,21 @@ public enum Measure: String, Sendable, CaseIterable, Codable {
     case chronicAbsence = "chronic_absence"
     /// Learners with at least one assessment result. Numerator only.
     case assessed
+    /// Results scoring zero on a subtask ÷ scored results (EGRA "zero scores").
+    case zeroScores = "zero_scores"
+    /// Results at or above the grade and language benchmark ÷ results with a benchmark.
+    case atBenchmark = "at_benchmark"
+    /// Sum of scores ÷ scored results (e.g. mean correct words per minute).
+    case meanScore = "mean_score"
+
+    /// Measures read per assessment subtask.
+    public var needsSubtask: Bool { self == .zeroScores || self == .atBenchmark || self == .meanScore }
 
     /// Breakdowns each summary can serve (attendance is kept by grade and sex, not disability).
     public var breakdowns: Set<Breakdown> {
         switch self {
         case .enrolment, .chronicAbsence: [.none, .sex, .disability, .grade, .locality]
-        case .attendance, .assessed: [.none, .sex, .grade, .locality]
+        case .attendance, .assessed, .zeroScores, .atBenchmark, .meanScore: [.none, .sex, .grade, .locality]
         }
     }
 }
@@ -38,7 +47,7 @@ public enum Measure: String, Sendable, CaseIterable, Codable {
 extension DarasaStore {
     /// Per-school cells for one measure, year and breakdown, from the summary tables only.
     /// Throws ``StoreError/Code/invalid`` for a breakdown the measure's summary does not hold.
-    public func indicatorCells(_ measure: Measure, yearID: Int, by breakdown: Breakdown) async throws -> [IndicatorCell] {
+    public func indicatorCells(_ measure: Measure, yearID: Int, by breakdown: Breakdown, subtask: String? = nil) async throws -> [IndicatorCell] {
         guard measure.breakdowns.contains(breakdown) else {
             throw StoreError(.invalid, "\(measure.rawValue) cannot be broken down by \(breakdown.rawValue); choose one of \(measure.breakdowns.map(\.rawValue).sorted().joined(separator: ", ")).")
         }
@@ -72,6 +81,17 @@ extension DarasaStore {
                 SELECT s.school_id, \(category), CAST(SUM(s.learners) AS BIGINT), 0, CAST(SUM(s.learners) AS BIGINT)
                 FROM summary_assessed s\(join) WHERE s.year_id = ? GROUP BY \(groupBy)
                 """
+        case .zeroScores, .atBenchmark, .meanScore:
+            let (num, den) = switch measure {
+            case .zeroScores: ("s.zero_scores", "s.scored")
+            case .atBenchmark: ("s.at_benchmark", "s.with_benchmark")
+            default: ("s.score_sum", "s.scored")
+            }
+            sql = """
+                SELECT s.school_id, \(category), CAST(SUM(\(num)) AS DOUBLE PRECISION), CAST(SUM(\(den)) AS BIGINT), CAST(SUM(\(den)) AS BIGINT)
+                FROM summary_learning s\(join) WHERE s.year_id = ? AND s.subtask_code = ? GROUP BY \(groupBy)
+                """
+            return try await cells(sql, [.int(Int64(yearID)), .text(subtask ?? "orf")])
         case .chronicAbsence:
             let localityJoin = breakdown == .locality ? " JOIN schools sc ON sc.id = s.school_id" : ""
             sql = """
@@ -84,7 +104,11 @@ extension DarasaStore {
                 GROUP BY \(groupBy)
                 """
         }
-        return try await database.query(sql, .int(Int64(yearID))).compactMap { r in
+        return try await cells(sql, [.int(Int64(yearID))])
+    }
+
+    private func cells(_ sql: String, _ arguments: [SQLValue]) async throws -> [IndicatorCell] {
+        try await database.query(sql, arguments).compactMap { r in
             guard let school = r.int(0) else { return nil }
             return IndicatorCell(schoolID: SchoolID(school), category: r.text(1) ?? "unknown", numerator: r.double(2) ?? 0,
                                  denominator: r.double(3) ?? 0, base: Int(r.int(4) ?? 0))

@@ -136,12 +136,25 @@ enum RecordRows {
                     try attendanceRow(m.teacherID.rawValue, m.schoolID, m.year, m.month, m.marks, years) + p(i)
                 })]
         case .instruments(let instruments):
-            return [TableRows(table: "instruments",
-                columns: ["id", "code", "name", "kind", "language", "grades", "definition", "file_id", "src_row"],
-                rows: try instruments.enumerated().map { i, x in
-                    [.int(x.id.rawValue), .text(x.code), .text(x.name), .text(x.kind.rawValue), .text(x.language),
-                     .text(x.grades.map(String.init).joined(separator: ",")), .text(try JSONText.encode(x.subtasks))] + p(i)
-                })]
+            return [
+                TableRows(table: "instruments",
+                    columns: ["id", "code", "name", "kind", "language", "grades", "definition", "file_id", "src_row"],
+                    rows: try instruments.enumerated().map { i, x in
+                        [.int(x.id.rawValue), .text(x.code), .text(x.name), .text(x.kind.rawValue), .text(x.language),
+                         .text(x.grades.map(String.init).joined(separator: ",")), .text(try JSONText.encode(x.subtasks))] + p(i)
+                    }),
+                TableRows(table: "benchmarks", columns: ["instrument_id", "subtask_code", "grade", "language", "threshold"],
+                    rows: instruments.flatMap { x in
+                        x.subtasks.flatMap { t in
+                            // one threshold per grade and language; a repeated pair keeps the first
+                            var seen = Set<String>()
+                            return t.benchmarks.compactMap { b -> [SQLValue]? in
+                                guard seen.insert("\(b.grade)|\(b.language)").inserted else { return nil }
+                                return [.int(x.id.rawValue), .text(t.code), .int(Int64(b.grade)), .text(b.language), .double(b.threshold)]
+                            }
+                        }
+                    }),
+            ]
         case .assessmentResults(let results):
             return [TableRows(table: "assessment_results",
                 columns: ["id", "learner_id", "school_id", "instrument_id", "subtask_code", "year_id", "grade", "assessed_on",

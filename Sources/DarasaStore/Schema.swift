@@ -448,5 +448,37 @@ public enum Schema {
             )
             """,
         ]),
+        // Learning outcomes per school, grade, sex and subtask, for zero-score shares, benchmark
+        // attainment and mean fluency without scanning results. Counts are of results (a learner
+        // assessed in two rounds counts twice); benchmarks come from the instrument definition.
+        Migration("0004_learning", [
+            """
+            CREATE TABLE benchmarks (
+              instrument_id BIGINT NOT NULL REFERENCES instruments (id),
+              subtask_code TEXT NOT NULL,
+              grade INTEGER NOT NULL,
+              language TEXT NOT NULL,
+              threshold DOUBLE PRECISION NOT NULL,
+              PRIMARY KEY (instrument_id, subtask_code, grade, language)
+            )
+            """,
+            """
+            CREATE TABLE summary_learning (
+              school_id BIGINT NOT NULL REFERENCES schools (id),
+              year_id INTEGER NOT NULL,
+              instrument_id BIGINT NOT NULL REFERENCES instruments (id),
+              subtask_code TEXT NOT NULL,
+              grade INTEGER NOT NULL,
+              sex TEXT NOT NULL,
+              results INTEGER NOT NULL,
+              scored INTEGER NOT NULL,
+              zero_scores INTEGER NOT NULL,
+              with_benchmark INTEGER NOT NULL,
+              at_benchmark INTEGER NOT NULL,
+              score_sum DOUBLE PRECISION NOT NULL,
+              PRIMARY KEY (school_id, year_id, instrument_id, subtask_code, grade, sex)
+            )
+            """,
+        ]),
     ]
 }

@@ -55,6 +55,26 @@ import Testing
     }
 
     @Test(arguments: TestEngine.available)
+    func readingIndicatorsMatchHandWork(engine: TestEngine) async throws {
+        let store = try await engine.makeStore()
+        defer { Task { await store.close() } }
+        try await TinyCountry.load(into: store)
+        // Oral reading results (grade 2, Kiswahili benchmark 45): Amina 67.5, Baraka 0 (early stop), Daudi 27.
+        let zero = try await table(store, "orf_zero_share", depth: 0, by: .none)
+        #expect(zero.rows.map(\.value) == [1.0 / 3.0])
+        let bench = try await table(store, "orf_at_benchmark", depth: 0, by: .none)
+        #expect(bench.rows.map(\.value) == [1.0 / 3.0])
+        let mean = try #require(try await table(store, "orf_mean", depth: 0, by: .none).rows.first?.value)
+        #expect(abs(mean - (67.5 + 0 + 27) / 3) < 1e-12)  // 31.5 correct words per minute
+        let bySex = try await table(store, "orf_mean", depth: 0, by: .sex)
+        let girls = try #require(bySex.rows.first { $0.category == "female" }?.value)
+        let boys = try #require(bySex.rows.first { $0.category == "male" }?.value)
+        #expect(abs(girls - 67.5) < 1e-12 && abs(boys - 13.5) < 1e-12)
+        // PI = 67.5 / 13.5 = 5; adjusted 2 − 1/5 = 1.8
+        #expect(abs((bySex.parity["TL"] ?? 0) - 1.8) < 1e-12)
+    }
+
+    @Test(arguments: TestEngine.available)
     func aDistrictScopeSeesOnlyItsOwnUnits(engine: TestEngine) async throws {
         let store = try await engine.makeStore()
         defer { Task { await store.close() } }
