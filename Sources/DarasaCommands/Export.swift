@@ -20,8 +20,11 @@ struct Export: AsyncParsableCommand {
     @Option(help: "Breakdown: \(Breakdown.allCases.map(\.rawValue).joined(separator: ", ")).")
     var by: String = "none"
 
-    @Option(help: "csv or json.")
+    @Option(help: "csv, json, dhis2-json (DHIS2 dataValueSets), adx (IHE ADX XML) or sdmx-csv.")
     var format: String = "csv"
+
+    @Option(help: "JSON file mapping indicators and categories to DHIS2/SDMX identifiers (needed for dhis2-json and adx; see docs/exports.md).")
+    var mapping: String?
 
     @Option(help: "File to write; standard output when absent.")
     var out: String?
@@ -33,7 +36,12 @@ struct Export: AsyncParsableCommand {
         guard let breakdown = Breakdown(rawValue: by), definition.measure.breakdowns.contains(breakdown) else {
             throw ValidationError("--by for \(indicator) must be one of \(definition.measure.breakdowns.map(\.rawValue).sorted().joined(separator: ", ")).")
         }
-        guard ["csv", "json"].contains(format) else { throw ValidationError("--format must be csv or json.") }
+        guard ["csv", "json", "dhis2-json", "adx", "sdmx-csv"].contains(format) else {
+            throw ValidationError("--format must be csv, json, dhis2-json, adx or sdmx-csv.")
+        }
+        if ["dhis2-json", "adx"].contains(format) && mapping == nil {
+            throw ValidationError("--format \(format) needs --mapping FILE naming the DHIS2 data element and category option combos (see docs/exports.md).")
+        }
         guard (0...12).contains(level) else { throw ValidationError("--level must be a depth from 0 (country) to 12.") }
     }
 
@@ -47,10 +55,14 @@ struct Export: AsyncParsableCommand {
                 let scope = AccessScope(role: .nationalAnalyst, orgUnitID: root.id, orgPath: root.path)
                 let table = try await IndicatorEngine(store: db).table(IndicatorDefinition.named(indicator)!, yearID: year, depth: level,
                                                                       by: Breakdown(rawValue: by)!, scope: scope, suppress: true)
+                let map = try mapping.map { try ExportMapping.load($0) }
                 let text: String
-                if format == "csv" {
-                    text = IndicatorCSV.render(table)
-                } else {
+                switch format {
+                case "csv": text = IndicatorCSV.render(table)
+                case "dhis2-json": text = try StandardExports.dhis2(table, mapping: map!)
+                case "adx": text = try StandardExports.adx(table, mapping: map!)
+                case "sdmx-csv": text = StandardExports.sdmxCSV(table, mapping: map)
+                default:
                     let encoder = JSONEncoder()
                     encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
                     text = String(decoding: try encoder.encode(table), as: UTF8.self) + "\n"

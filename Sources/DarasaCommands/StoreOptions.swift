@@ -1,4 +1,5 @@
 import ArgumentParser
+import DarasaAnalytics
 import DarasaGenerator
 import DarasaIngest
 import DarasaPostgres
@@ -55,6 +56,9 @@ func runReportingErrors(_ body: () async throws -> Void) async throws {
         complain(error.message)
         throw ExitCode(1)
     } catch let error as InputError {
+        complain(error.description)
+        throw ExitCode(1)
+    } catch let error as MappingError {
         complain(error.description)
         throw ExitCode(1)
     } catch let error as GenerationError {
