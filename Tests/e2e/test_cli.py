@@ -129,3 +129,22 @@ def test_create_user_then_wrong_inputs(tmp_path):
     p = run("admin", "create-user", "--data-dir", d, "--username", "amina", "--role", "admin",
             "--org-unit", "X", stdin="short\n")
     assert_one_clear_sentence(p, "at least 8 characters")
+
+
+def test_export_after_demo_load(tmp_path):
+    d = str(tmp_path)
+    load = run("demo", "--data-dir", d, "--learners", "1500", "--seed", "5", "--no-serve", timeout=300)
+    assert load.returncode == 0, load.stderr
+    csv = run("export", "attendance_rate", "--data-dir", d, "--level", "2", "--by", "sex")
+    assert csv.returncode == 0, csv.stderr
+    lines = csv.stdout.strip().splitlines()
+    assert lines[0].startswith("indicator,year,level,unit_code")
+    assert len(lines) > 2
+    out = tmp_path / "dv.json"
+    p = run("export", "enrolment", "--data-dir", d, "--format", "dhis2-json")
+    assert_one_clear_sentence(p, "--mapping")
+    bad = tmp_path / "bad.json"
+    bad.write_text('{"indicators": {"enrolment": {"categoryOptionCombos": {}}}}')
+    p = run("export", "enrolment", "--data-dir", d, "--format", "dhis2-json", "--mapping", str(bad), "--out", str(out))
+    assert_one_clear_sentence(p, "bad.json", "dataElement")
+    assert not out.exists(), "nothing is written when the mapping is refused"
