@@ -87,7 +87,7 @@ let package = Package(
             .product(name: "PropertyBased", package: "swift-property-based"),
         ]),
         .testTarget(name: "DarasaAnalyticsTests", dependencies: [
-            "DarasaAnalytics", "DarasaStore", "DarasaCore", "DarasaTestSupport",
+            "DarasaAnalytics", "DarasaStore", "DarasaCore", "DarasaTestSupport", "DarasaGenerator", "DarasaIngest",
         ]),
         .testTarget(name: "DarasaServerTests", dependencies: [
             "DarasaServer", "DarasaStore", "DarasaSQLite", "DarasaCore", "DarasaTestSupport",
