@@ -32,6 +32,15 @@ public enum Measure: String, Sendable, CaseIterable, Codable {
     /// Sum of scores ÷ scored results (e.g. mean correct words per minute).
     case meanScore = "mean_score"
 
+    /// Pupils on the roll ÷ teachers in post during the year.
+    case pupilsPerTeacher = "pupils_per_teacher"
+    /// Pupils on the roll ÷ trained teachers in post during the year.
+    case pupilsPerTrainedTeacher = "pupils_per_trained_teacher"
+    /// Teacher days present ÷ teacher days recorded.
+    case teacherAttendance = "teacher_attendance"
+    /// Schools with at least one coaching or quality visit in the year ÷ schools.
+    case coachingCoverage = "coaching_coverage"
+
     /// Measures read per assessment subtask.
     public var needsSubtask: Bool { self == .zeroScores || self == .atBenchmark || self == .meanScore }
 
@@ -40,6 +49,7 @@ public enum Measure: String, Sendable, CaseIterable, Codable {
         switch self {
         case .enrolment, .chronicAbsence: [.none, .sex, .disability, .grade, .locality]
         case .attendance, .assessed, .zeroScores, .atBenchmark, .meanScore: [.none, .sex, .grade, .locality]
+        case .pupilsPerTeacher, .pupilsPerTrainedTeacher, .teacherAttendance, .coachingCoverage: [.none, .locality]
         }
     }
 }
@@ -51,6 +61,7 @@ extension DarasaStore {
         guard measure.breakdowns.contains(breakdown) else {
             throw StoreError(.invalid, "\(measure.rawValue) cannot be broken down by \(breakdown.rawValue); choose one of \(measure.breakdowns.map(\.rawValue).sorted().joined(separator: ", ")).")
         }
+        if let schoolLevel = try await schoolLevelCells(measure, yearID: yearID, by: breakdown) { return schoolLevel }
         let category: String
         var join = ""
         switch breakdown {
@@ -103,8 +114,48 @@ extension DarasaStore {
                 WHERE s.year_id = ? AND s.recorded_days > 30
                 GROUP BY \(groupBy)
                 """
+        case .pupilsPerTeacher, .pupilsPerTrainedTeacher, .teacherAttendance, .coachingCoverage:
+            return []  // answered by schoolLevelCells above
         }
         return try await cells(sql, [.int(Int64(yearID))])
+    }
+
+    /// Measures whose unit is the school (teachers, visits): one cell per school.
+    private func schoolLevelCells(_ measure: Measure, yearID: Int, by breakdown: Breakdown) async throws -> [IndicatorCell]? {
+        let category = breakdown == .locality ? "s.locality" : "'all'"
+        let postedDuringYear = """
+            tp.start_date <= (SELECT end_date FROM academic_years WHERE id = ?)
+            AND (tp.end_date IS NULL OR tp.end_date >= (SELECT start_date FROM academic_years WHERE id = ?))
+            """
+        let y = SQLValue.int(Int64(yearID))
+        switch measure {
+        case .pupilsPerTeacher, .pupilsPerTrainedTeacher:
+            let trained = measure == .pupilsPerTrainedTeacher ? " AND t.trained = 1" : ""
+            return try await cells("""
+                SELECT s.id, \(category), COALESCE(e.active, 0), COALESCE(p.teachers, 0), COALESCE(e.active, 0)
+                FROM schools s
+                LEFT JOIN (SELECT school_id, SUM(active) AS active FROM summary_enrolment WHERE year_id = ? GROUP BY school_id) e ON e.school_id = s.id
+                LEFT JOIN (SELECT tp.school_id, COUNT(DISTINCT tp.teacher_id) AS teachers FROM teacher_postings tp
+                           JOIN teachers t ON t.id = tp.teacher_id WHERE \(postedDuringYear)\(trained)
+                           GROUP BY tp.school_id) p ON p.school_id = s.id
+                """, [y, y, y])
+        case .teacherAttendance:
+            return try await cells("""
+                SELECT s.id, \(category), CAST(SUM(a.present_days) AS BIGINT), CAST(SUM(a.recorded_days) AS BIGINT), CAST(SUM(a.teachers) AS BIGINT)
+                FROM summary_teacher_attendance a JOIN schools s ON s.id = a.school_id WHERE a.year_id = ?
+                GROUP BY s.id\(breakdown == .locality ? ", s.locality" : "")
+                """, [y])
+        case .coachingCoverage:
+            return try await cells("""
+                SELECT s.id, \(category),
+                       CASE WHEN EXISTS (SELECT 1 FROM school_visits v WHERE v.school_id = s.id
+                            AND v.visited_on BETWEEN (SELECT start_date FROM academic_years WHERE id = ?) AND (SELECT end_date FROM academic_years WHERE id = ?))
+                            THEN 1 ELSE 0 END, 1, 1
+                FROM schools s
+                """, [y, y])
+        default:
+            return nil
+        }
     }
 
     private func cells(_ sql: String, _ arguments: [SQLValue]) async throws -> [IndicatorCell] {

@@ -75,6 +75,21 @@ import Testing
     }
 
     @Test(arguments: TestEngine.available)
+    func teacherAndCoachingIndicatorsMatchHandWork(engine: TestEngine) async throws {
+        let store = try await engine.makeStore()
+        defer { Task { await store.close() } }
+        try await TinyCountry.load(into: store)
+        // 4 learners on the roll; in post during 2025: T1, T2 at S1 and T3 at S2 (T3's S1 posting ended 2018).
+        #expect(try await table(store, "pupil_teacher_ratio", depth: 0, by: .none).rows.map(\.value) == [4.0 / 3.0])
+        // trained: T1 and T3
+        #expect(try await table(store, "pupil_trained_teacher_ratio", depth: 0, by: .none).rows.map(\.value) == [2.0])
+        // S1 visited in March 2025, S2 never: 1 of 2 schools
+        #expect(try await table(store, "coaching_coverage", depth: 0, by: .none).rows.map(\.value) == [0.5])
+        let byLocality = try await table(store, "coaching_coverage", depth: 0, by: .locality)
+        #expect(Dictionary(uniqueKeysWithValues: byLocality.rows.map { ($0.category, $0.value ?? -1) }) == ["urban": 1, "rural": 0])
+    }
+
+    @Test(arguments: TestEngine.available)
     func aDistrictScopeSeesOnlyItsOwnUnits(engine: TestEngine) async throws {
         let store = try await engine.makeStore()
         defer { Task { await store.close() } }

@@ -42,7 +42,9 @@ import Testing
         for indicator in IndicatorDefinition.catalogue {
             let national = try await engineUnderTest.table(indicator, yearID: year, depth: 0, by: .none, scope: scope, suppress: false)
             let districts = try await engineUnderTest.table(indicator, yearID: year, depth: 2, by: .none, scope: scope, suppress: false)
-            let bySex = try await engineUnderTest.table(indicator, yearID: year, depth: 0, by: .sex, scope: scope, suppress: false)
+            // every measure splits by locality; learner measures by sex too
+            let split: Breakdown = indicator.measure.breakdowns.contains(.sex) ? .sex : .locality
+            let bySex = try await engineUnderTest.table(indicator, yearID: year, depth: 0, by: split, scope: scope, suppress: false)
             let n = try #require(national.rows.first, "\(indicator.id) has a national row")
             for parts in [districts.rows, bySex.rows] {
                 #expect(abs(parts.reduce(0) { $0 + $1.numerator } - n.numerator) < 1e-6, "\(indicator.id) numerators add up")
