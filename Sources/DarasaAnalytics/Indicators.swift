@@ -159,27 +159,26 @@ public struct IndicatorEngine: Sendable {
         return IndicatorTable(indicator: indicator, yearID: yearID, level: levelName, breakdown: breakdown, rows: rows, parity: parity)
     }
 
-    /// Primary then complementary suppression, per unit. Public for its own tests.
+    /// Primary then complementary suppression, per unit. Public for its own tests. A withheld
+    /// cell keeps nothing that could reveal it: value, numerator, denominator and base are cleared.
     public static func suppress(_ rows: [IndicatorRow], minimum: Int, breakdown: Breakdown) -> [IndicatorRow] {
         var out = rows
         for i in out.indices where out[i].base > 0 && out[i].base < minimum {
-            out[i].value = nil
             out[i].withheld = "small_cell"
+        }
+        if breakdown != .none {
+            for (_, indices) in Dictionary(grouping: out.indices, by: { out[$0].unitID }) {
+                guard indices.filter({ out[$0].withheld == "small_cell" }).count == 1 else { continue }
+                if let next = indices.filter({ out[$0].withheld == nil }).min(by: { out[$0].base < out[$1].base }) {
+                    out[next].withheld = "complementary"
+                }
+            }
+        }
+        for i in out.indices where out[i].withheld == "small_cell" || out[i].withheld == "complementary" {
+            out[i].value = nil
             out[i].numerator = 0
             out[i].denominator = 0
-        }
-        guard breakdown != .none else { return out }
-        let byUnit = Dictionary(grouping: out.indices, by: { out[$0].unitID })
-        for (_, indices) in byUnit {
-            let withheld = indices.filter { out[$0].withheld == "small_cell" }
-            guard withheld.count == 1 else { continue }
-            let candidates = indices.filter { out[$0].withheld == nil }.sorted { out[$0].base < out[$1].base }
-            if let next = candidates.first {
-                out[next].value = nil
-                out[next].withheld = "complementary"
-                out[next].numerator = 0
-                out[next].denominator = 0
-            }
+            out[i].base = 0
         }
         return out
     }

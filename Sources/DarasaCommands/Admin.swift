@@ -61,7 +61,7 @@ struct CreateUser: AsyncParsableCommand {
                 let hash = try await PasswordHasher.hash(line)
                 try await db.createUser(username: username, displayName: name ?? username, passwordHash: hash,
                                         role: Role(rawValue: role)!, orgUnitID: unit.id, teacherID: teacherID, actor: "cli")
-                print("Created \(username) (\(role)) for \(unit.name).")
+                say("Created \(username) (\(role)) for \(unit.name).")
             } catch {
                 await db.close()
                 throw error

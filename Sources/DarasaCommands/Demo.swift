@@ -35,18 +35,18 @@ struct Demo: AsyncParsableCommand {
                 try await db.migrate()
                 try await db.eraseDemoData()
                 try await db.setSetting("mode", "demo")
-                print("Database: \(store.displayName)")
+                say("Database: \(store.displayName)")
 
                 let countryDir = (store.dataDir as NSString).appendingPathComponent("country-\(seed)-\(learners)")
                 let summary = try generate(out: countryDir, learners: learners, seed: seed)
-                print("Generated a synthetic country in \(countryDir) (\(seconds(clock.now - t0))): \(summary)")
+                say("Generated a synthetic country in \(countryDir) (\(seconds(clock.now - t0))): \(summary)")
 
                 let t1 = clock.now
                 let report = try await db.importBatch(source: "synthetic", description: "darasa demo: every source of \(countryDir)", user: "demo") { writer in
                     let loaded = try await loadSyntheticCountry(from: URL(fileURLWithPath: countryDir), into: writer)
-                    print("Read every source: \(loaded)")
+                    say("Read every source: \(loaded)")
                 }
-                print("Loaded \(Format.count(report.records)) records in \(seconds(clock.now - t1)).")
+                say("Loaded \(Format.count(report.records)) records in \(seconds(clock.now - t1)).")
                 try await createDemoUsers(db)
             } catch {
                 await db.close()

@@ -24,7 +24,7 @@ struct Generate: AsyncParsableCommand {
         try await runReportingErrors {
             let started = Date()
             let summary = try generate(out: out, learners: learners, seed: seed)
-            print("Wrote a synthetic country to \(out) in \(String(format: "%.1f", Date().timeIntervalSince(started))) s: \(summary)")
+            say("Wrote a synthetic country to \(out) in \(String(format: "%.1f", Date().timeIntervalSince(started))) s: \(summary)")
         }
     }
 }

@@ -9,7 +9,7 @@ struct Migrate: AsyncParsableCommand {
         try await runReportingErrors {
             let db = try await store.open()
             let applied = try await db.migrate()
-            print(applied.isEmpty ? "\(store.displayName): schema is up to date." : "\(store.displayName): applied \(applied.joined(separator: ", ")).")
+            say(applied.isEmpty ? "\(store.displayName): schema is up to date." : "\(store.displayName): applied \(applied.joined(separator: ", ")).")
             await db.close()
         }
     }

@@ -105,7 +105,7 @@ import Testing
         defer { Task { await store.close() } }
         try await TinyCountry.load(into: store)
         let t = try await table(store, "attendance_rate", depth: 2, by: .sex, suppress: true)
-        #expect(!t.rows.isEmpty && t.rows.allSatisfy { $0.value == nil && $0.numerator == 0 && $0.withheld != nil })
+        #expect(!t.rows.isEmpty && t.rows.allSatisfy { $0.value == nil && $0.numerator == 0 && $0.base == 0 && $0.withheld != nil })
         #expect(t.parity.isEmpty)
     }
 
@@ -117,7 +117,7 @@ import Testing
         let rows = [row(1, "a", 3), row(1, "b", 40), row(1, "c", 25), row(2, "a", 12), row(2, "b", 4), row(2, "c", 5)]
         let out = IndicatorEngine.suppress(rows, minimum: 10, breakdown: .grade)
         #expect(out.map(\.withheld) == ["small_cell", nil, "complementary", nil, "small_cell", "small_cell"])
-        #expect(out.filter { $0.withheld != nil }.allSatisfy { $0.value == nil && $0.numerator == 0 })
+        #expect(out.filter { $0.withheld != nil }.allSatisfy { $0.value == nil && $0.numerator == 0 && $0.base == 0 })
     }
 
     @Test(arguments: TestEngine.available)

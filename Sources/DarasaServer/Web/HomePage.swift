@@ -48,6 +48,16 @@ struct WebRoutes {
             metrics.append(["key": "pupil-teacher-ratio", "label": "Pupils per teacher", "value": Format.ratio(model.pupilTeacherRatio),
                             "note": "\(Format.count(model.teachers)) teachers in post"])
         }
+        if role != .teacher, let year = model.yearID, let zero = IndicatorDefinition.named("orf_zero_share") {
+            let table = try await IndicatorEngine(store: services.store).table(zero, yearID: year, depth: model.unit.depth, by: .none,
+                                                                               scope: scope, suppress: role.needsSmallCellSuppression)
+            if let row = table.rows.first(where: { $0.unitID == model.unit.id.rawValue }) {
+                let shown = row.value.map { "\(Int(($0 * 10).rounded())) in 10" } ?? (row.withheld == "small_cell" ? "withheld (n<10)" : "no data")
+                let note = row.value == nil ? "oral reading assessments this year"
+                    : "of \(Format.count(row.base)) oral reading assessments this year (\(Format.percent(row.value)))"
+                metrics.append(["key": "reading-zero", "label": "Could not read a single word", "value": shown, "note": note])
+            }
+        }
         ctx["metrics"] = metrics
 
         if role.seesLearnerNames {
