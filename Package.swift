@@ -70,15 +70,15 @@ let package = Package(
         .executableTarget(name: "darasa", dependencies: ["DarasaCommands"]),
         // Fixtures shared by the test targets: a hand-worked tiny country and engine factories.
         .target(name: "DarasaTestSupport", dependencies: [
-            "DarasaCore", "DarasaStore", "DarasaSQLite", "DarasaPostgres",
+            "DarasaCore", "DarasaStore", "DarasaSQLite", "DarasaPostgres", "DarasaIngest",
         ], path: "Tests/DarasaTestSupport"),
         .testTarget(name: "DarasaCoreTests", dependencies: [
             "DarasaCore",
             .product(name: "PropertyBased", package: "swift-property-based"),
         ]),
-        .testTarget(name: "DarasaGeneratorTests", dependencies: ["DarasaGenerator", "DarasaIngest", "DarasaCore"]),
+        .testTarget(name: "DarasaGeneratorTests", dependencies: ["DarasaGenerator", "DarasaIngest", "DarasaCore", "DarasaTestSupport"]),
         .testTarget(name: "DarasaIngestTests", dependencies: [
-            "DarasaIngest", "DarasaGenerator", "DarasaCore",
+            "DarasaIngest", "DarasaGenerator", "DarasaCore", "DarasaTestSupport",
             .product(name: "PropertyBased", package: "swift-property-based"),
         ]),
         .testTarget(name: "DarasaStoreTests", dependencies: [

@@ -1,3 +1,4 @@
+import DarasaTestSupport
 import DarasaCore
 import DarasaGenerator
 import Foundation

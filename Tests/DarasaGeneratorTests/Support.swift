@@ -1,3 +1,4 @@
+import DarasaTestSupport
 import DarasaGenerator
 import DarasaIngest
 import Foundation
@@ -22,18 +23,6 @@ enum SharedCountry {
     static func get() throws -> (dir: URL, summary: GenerationSummary) { try generated.get() }
 }
 
-/// Reads a whole CSV file as dictionaries keyed by header (test-sized files only).
-func readTable(_ url: URL) throws -> [[String: String]] {
-    let reader = try CSVReader(url: url)
-    guard let header = try reader.next() else { return [] }
-    var out: [[String: String]] = []
-    while let fields = try reader.next() {
-        var row: [String: String] = [:]
-        for (i, name) in header.enumerated() { row[name] = i < fields.count ? fields[i] : "" }
-        out.append(row)
-    }
-    return out
-}
 
 /// Every file under `dir` (relative path → FNV-1a 64 of its bytes), for comparing trees.
 func treeHashes(_ dir: URL) throws -> [String: UInt64] {

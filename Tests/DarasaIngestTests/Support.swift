@@ -1,3 +1,4 @@
+import DarasaTestSupport
 import DarasaCore
 import DarasaGenerator
 import DarasaIngest
@@ -54,15 +55,3 @@ func temporaryFolder(_ name: String) -> URL {
     return url
 }
 
-/// Reads a whole CSV file as dictionaries keyed by header (test-sized files only).
-func readTable(_ url: URL) throws -> [[String: String]] {
-    let reader = try CSVReader(url: url)
-    guard let header = try reader.next() else { return [] }
-    var out: [[String: String]] = []
-    while let fields = try reader.next() {
-        var row: [String: String] = [:]
-        for (i, name) in header.enumerated() { row[name] = i < fields.count ? fields[i] : "" }
-        out.append(row)
-    }
-    return out
-}
