@@ -301,3 +301,37 @@ public enum Clock {
         Int64(Date().timeIntervalSince1970)
     }
 }
+
+/// Days present and recorded in one calendar month.
+public struct MonthAttendance: Sendable, Hashable {
+    public var year: Int
+    public var month: Int
+    public var presentDays: Int
+    public var recordedDays: Int
+    public var rate: Double? { Attendance.rate(presentDays: presentDays, recordedDays: recordedDays) }
+}
+
+extension DarasaStore {
+    /// Attendance by month for the schools under `path` (from the summary), or for the learners of
+    /// `classes` at one school (from the month rows of those learners only).
+    public func monthlyAttendance(under path: String, yearID: Int, classes: [ClassRef]? = nil) async throws -> [MonthAttendance] {
+        let rows: [SQLRow]
+        if let classes, let school = classes.first?.schoolID {
+            let pairs = classes.map { "(e.grade = \($0.grade) AND e.section = ?)" }.joined(separator: " OR ")
+            rows = try await database.query("""
+                SELECT a.year, a.month, CAST(SUM(a.present_days) AS BIGINT), CAST(SUM(a.recorded_days) AS BIGINT)
+                FROM learner_attendance a JOIN enrolments e ON e.learner_id = a.learner_id AND e.school_id = a.school_id AND e.year_id = a.year_id
+                WHERE a.school_id = ? AND a.year_id = ? AND (\(pairs))
+                GROUP BY a.year, a.month ORDER BY a.year, a.month
+                """, [.int(school.rawValue), .int(Int64(yearID))] + classes.map { .text($0.section) })
+        } else {
+            rows = try await database.query("""
+                SELECT year, month, CAST(SUM(present_days) AS BIGINT), CAST(SUM(recorded_days) AS BIGINT)
+                FROM summary_attendance WHERE year_id = ? AND school_id IN (SELECT id FROM org_units WHERE substr(path, 1, CAST(? AS INTEGER)) = ?)
+                GROUP BY year, month ORDER BY year, month
+                """, .int(Int64(yearID)), .int(Int64(path.count)), .text(path))
+        }
+        return rows.map { MonthAttendance(year: Int($0.int(0) ?? 0), month: Int($0.int(1) ?? 0),
+                                          presentDays: Int($0.int(2) ?? 0), recordedDays: Int($0.int(3) ?? 0)) }
+    }
+}

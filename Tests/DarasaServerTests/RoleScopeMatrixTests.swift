@@ -123,6 +123,20 @@ import Testing
         }
     }
 
+    @Test func homePagesDrawAttendanceByMonthAsAccessibleSVG() async throws {
+        let store = try await Harness.store()
+        try await Harness.app(store).test(.router) { client in
+            // Teacher's class 2A: Feb Amina 20 + Baraka 15 of 40 → 88 %; Mar 42 of 42 → 100 %.
+            // Head (S1): Feb 20 + 15 + 19 of 60 → 90 %; Mar 63 of 63 → 100 %.
+            for (user, desc) in [("teacher", "Feb 88 %, Mar 100 %"), ("head", "Feb 90 %, Mar 100 %")] {
+                let session = try await client.signIn(user)
+                let html = String(buffer: try await client.get("/", cookie: session.cookie).body)
+                #expect(html.contains("<svg") && html.contains(#"role="img""#), "\(user) chart")
+                #expect(html.contains("<desc id=\"att-desc\">\(desc)</desc>"), "\(user) chart values")
+            }
+        }
+    }
+
     @Test func districtTablesWithholdFiguresOnFewerThanTenLearners() async throws {
         let store = try await Harness.store()
         try await Harness.app(store).test(.router) { client in

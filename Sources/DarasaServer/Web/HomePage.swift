@@ -59,6 +59,11 @@ struct WebRoutes {
             }
         }
         ctx["metrics"] = metrics
+        if let year = model.yearID {
+            let months = try await services.store.monthlyAttendance(under: scope.orgPath, yearID: year,
+                                                                     classes: role == .teacher ? scope.classes : nil)
+            ctx["attendanceChart"] = Charts.monthlyAttendance(months) as Any
+        }
 
         if role.seesLearnerNames {
             ctx["learnersHeading"] = role == .teacher ? "Your learners" : "Learners at \(model.unit.name)"

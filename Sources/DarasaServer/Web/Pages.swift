@@ -98,6 +98,7 @@ enum Templates {
     {{#metrics}}<div class="metric"><div class="label">{{label}}</div><div class="value" data-metric="{{key}}">{{value}}</div><div class="note">{{note}}</div></div>
     {{/metrics}}
     </section>
+    {{#attendanceChart}}<section aria-label="Attendance by month"><h2>Attendance by month</h2>{{{attendanceChart}}}</section>{{/attendanceChart}}
     {{#has_learners}}<h2>{{learnersHeading}}</h2>
     <table data-table="learners"><thead><tr><th>Learner</th><th>Class</th><th>Sex</th><th class="num">Attendance this year</th><th class="num">Days absent</th></tr></thead>
     <tbody>{{#learners}}<tr><td class="learner-name">{{name}}</td><td>Grade {{grade}} {{section}}</td><td>{{sex}}</td><td class="num">{{attendance}}</td><td class="num">{{absent}}</td></tr>
