@@ -43,7 +43,12 @@ public final class SQLiteDatabase: SQLDatabase {
         }
     }
 
+    /// Folds the write-ahead log back into the database file, then closes, so the file on disk
+    /// is complete by itself (for copying or backup) after a clean stop.
     public func close() async {
+        try? await gate.withLock {
+            try await self.pool.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA wal_checkpoint(TRUNCATE)") }
+        }
         try? pool.close()
     }
 

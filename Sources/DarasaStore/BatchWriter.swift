@@ -93,7 +93,7 @@ enum SummarySQL {
         try await conn.bulkInsert(table: "touched_schools", columns: ["id"], rows: schools.sorted().map { [.int($0)] })
         let touched = "(SELECT id FROM touched_schools)"
         for table in ["summary_enrolment", "summary_attendance", "summary_learner_year", "summary_assessed",
-                      "summary_teacher_attendance", "summary_learning"] {
+                      "summary_teacher_attendance", "summary_learning", "summary_attendance_year", "summary_school_year"] {
             try await conn.execute("DELETE FROM \(table) WHERE school_id IN \(touched)", [])
         }
         try await conn.execute("""
@@ -126,6 +126,30 @@ enum SummarySQL {
             FROM assessment_results r JOIN learners l ON l.id = r.learner_id
             WHERE r.school_id IN \(touched)
             GROUP BY r.school_id, r.year_id, r.grade, l.sex
+            """, [])
+        try await conn.execute("""
+            INSERT INTO summary_attendance_year (school_id, year_id, grade, sex, learners, recorded_days, present_days, absent_days)
+            SELECT y.school_id, y.year_id, COALESCE(e.grade, 0), l.sex, COUNT(*), SUM(y.recorded_days), SUM(y.present_days), SUM(y.absent_days)
+            FROM summary_learner_year y JOIN learners l ON l.id = y.learner_id
+            LEFT JOIN enrolments e ON e.learner_id = y.learner_id AND e.year_id = y.year_id AND e.school_id = y.school_id
+            WHERE y.school_id IN \(touched)
+            GROUP BY y.school_id, y.year_id, COALESCE(e.grade, 0), l.sex
+            """, [])
+        // One row per school and year for every year the school has enrolments or registers.
+        try await conn.execute("""
+            INSERT INTO summary_school_year (school_id, year_id, enrolment, enrolment_female, recorded_days, present_days,
+                                             learners_with_attendance, chronically_absent, learners_assessed)
+            SELECT k.school_id, k.year_id,
+                   COALESCE((SELECT SUM(active) FROM summary_enrolment s WHERE s.school_id = k.school_id AND s.year_id = k.year_id), 0),
+                   COALESCE((SELECT SUM(active) FROM summary_enrolment s WHERE s.school_id = k.school_id AND s.year_id = k.year_id AND s.sex = 'female'), 0),
+                   COALESCE((SELECT SUM(recorded_days) FROM summary_attendance_year a WHERE a.school_id = k.school_id AND a.year_id = k.year_id), 0),
+                   COALESCE((SELECT SUM(present_days) FROM summary_attendance_year a WHERE a.school_id = k.school_id AND a.year_id = k.year_id), 0),
+                   COALESCE((SELECT SUM(learners) FROM summary_attendance_year a WHERE a.school_id = k.school_id AND a.year_id = k.year_id), 0),
+                   (SELECT COUNT(*) FROM summary_learner_year y WHERE y.school_id = k.school_id AND y.year_id = k.year_id
+                      AND y.recorded_days > 30 AND y.absent_days * 10 >= y.recorded_days),
+                   COALESCE((SELECT SUM(learners) FROM summary_assessed s WHERE s.school_id = k.school_id AND s.year_id = k.year_id), 0)
+            FROM (SELECT school_id, year_id FROM summary_enrolment WHERE school_id IN \(touched)
+                  UNION SELECT school_id, year_id FROM summary_learner_year WHERE school_id IN \(touched)) k
             """, [])
         try await conn.execute("""
             INSERT INTO summary_learning (school_id, year_id, instrument_id, subtask_code, grade, sex, results, scored,

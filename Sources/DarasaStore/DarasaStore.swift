@@ -27,6 +27,10 @@ public final class DarasaStore: Sendable {
             let dialect = database.dialect
             try await database.transaction { conn in
                 for statement in migration.sql(for: dialect) { try await conn.execute(statement, []) }
+                if migration.rebuildsSummaries && !done.isEmpty {
+                    let schools = Set(try await conn.query("SELECT id FROM schools", []).compactMap { $0.int(0) })
+                    try await SummarySQL.refresh(schools: schools, on: conn)
+                }
                 try await conn.execute("INSERT INTO schema_migrations (name, applied_at) VALUES (?, ?)",
                                        .text(migration.name), .int(Clock.now()))
             }
@@ -60,7 +64,7 @@ public final class DarasaStore: Sendable {
 
     /// Tables in dependency order (children first) for erasing.
     static let dataTables = [
-        "summary_learning", "benchmarks", "summary_teacher_attendance", "summary_assessed", "summary_learner_year", "summary_attendance", "summary_enrolment",
+        "summary_school_year", "summary_attendance_year", "summary_learning", "benchmarks", "summary_teacher_attendance", "summary_assessed", "summary_learner_year", "summary_attendance", "summary_enrolment",
         "audit_log", "sessions", "users",
         "visit_actions", "school_visits", "assessment_results", "instruments",
         "teacher_attendance", "learner_attendance", "class_assignments", "teacher_postings", "teacher_source_keys", "teachers",
@@ -170,31 +174,19 @@ public final class DarasaStore: Sendable {
                                         locality: r.text(4).flatMap(Locality.init(rawValue:)))
         }
         for r in try await database.query("""
-            SELECT school_id, CAST(SUM(active) AS BIGINT), CAST(SUM(CASE WHEN sex = 'female' THEN active ELSE 0 END) AS BIGINT)
-            FROM summary_enrolment WHERE year_id = ? AND school_id IN (\(inScope)) GROUP BY school_id
+            SELECT school_id, enrolment, enrolment_female, present_days, recorded_days, learners_with_attendance,
+                   chronically_absent, learners_assessed
+            FROM summary_school_year WHERE year_id = ? AND school_id IN (\(inScope))
             """, [y] + scopeArgs) {
-            figures[r.int(0)!]?.enrolment = Int(r.int(1) ?? 0)
-            figures[r.int(0)!]?.enrolmentFemale = Int(r.int(2) ?? 0)
-        }
-        for r in try await database.query("""
-            SELECT school_id, CAST(SUM(present_days) AS BIGINT), CAST(SUM(recorded_days) AS BIGINT)
-            FROM summary_attendance WHERE year_id = ? AND school_id IN (\(inScope)) GROUP BY school_id
-            """, [y] + scopeArgs) {
-            figures[r.int(0)!]?.presentDays = Int(r.int(1) ?? 0)
-            figures[r.int(0)!]?.recordedDays = Int(r.int(2) ?? 0)
-        }
-        for r in try await database.query("""
-            SELECT school_id, COUNT(*), CAST(SUM(CASE WHEN recorded_days > 30 AND absent_days * 10 >= recorded_days THEN 1 ELSE 0 END) AS BIGINT)
-            FROM summary_learner_year WHERE year_id = ? AND school_id IN (\(inScope)) GROUP BY school_id
-            """, [y] + scopeArgs) {
-            figures[r.int(0)!]?.learnersWithAttendance = Int(r.int(1) ?? 0)
-            figures[r.int(0)!]?.chronicallyAbsent = Int(r.int(2) ?? 0)
-        }
-        for r in try await database.query("""
-            SELECT school_id, CAST(SUM(learners) AS BIGINT) FROM summary_assessed
-            WHERE year_id = ? AND school_id IN (\(inScope)) GROUP BY school_id
-            """, [y] + scopeArgs) {
-            figures[r.int(0)!]?.learnersAssessed = Int(r.int(1) ?? 0)
+            guard let id = r.int(0), var f = figures[id] else { continue }
+            f.enrolment = Int(r.int(1) ?? 0)
+            f.enrolmentFemale = Int(r.int(2) ?? 0)
+            f.presentDays = Int(r.int(3) ?? 0)
+            f.recordedDays = Int(r.int(4) ?? 0)
+            f.learnersWithAttendance = Int(r.int(5) ?? 0)
+            f.chronicallyAbsent = Int(r.int(6) ?? 0)
+            f.learnersAssessed = Int(r.int(7) ?? 0)
+            figures[id] = f
         }
         for r in try await database.query("""
             SELECT school_id, COUNT(DISTINCT teacher_id) FROM teacher_postings

@@ -84,8 +84,8 @@ extension DarasaStore {
         case .attendance:
             sql = """
                 SELECT s.school_id, \(category), CAST(SUM(s.present_days) AS BIGINT), CAST(SUM(s.recorded_days) AS BIGINT),
-                       CAST(MAX(s.learners) AS BIGINT)
-                FROM summary_attendance s\(join) WHERE s.year_id = ? GROUP BY \(groupBy)
+                       CAST(SUM(s.learners) AS BIGINT)
+                FROM summary_attendance_year s\(join) WHERE s.year_id = ? GROUP BY \(groupBy)
                 """
         case .assessed:
             sql = """

@@ -2,9 +2,12 @@
 public struct Migration: Sendable {
     public var name: String
     public var statements: [String]
-    public init(_ name: String, _ statements: [String]) {
+    /// The migration adds or changes a summary table: applying it rebuilds every school's summaries.
+    public var rebuildsSummaries: Bool
+    public init(_ name: String, _ statements: [String], rebuildsSummaries: Bool = false) {
         self.name = name
         self.statements = statements
+        self.rebuildsSummaries = rebuildsSummaries
     }
 
     /// The statements for an engine. The schema is written once in the common subset of SQLite
@@ -480,5 +483,36 @@ public enum Schema {
             )
             """,
         ]),
+        // Year-level rollups, so a national page reads one row per school and an indicator one
+        // row per school × grade × sex (measured at 1 M learners: national home 1.3 s → see docs).
+        Migration("0005_year_rollups", [
+            """
+            CREATE TABLE summary_attendance_year (
+              school_id BIGINT NOT NULL REFERENCES schools (id),
+              year_id INTEGER NOT NULL,
+              grade INTEGER NOT NULL,
+              sex TEXT NOT NULL,
+              learners INTEGER NOT NULL,
+              recorded_days BIGINT NOT NULL,
+              present_days BIGINT NOT NULL,
+              absent_days BIGINT NOT NULL,
+              PRIMARY KEY (school_id, year_id, grade, sex)
+            )
+            """,
+            """
+            CREATE TABLE summary_school_year (
+              school_id BIGINT NOT NULL REFERENCES schools (id),
+              year_id INTEGER NOT NULL,
+              enrolment INTEGER NOT NULL,
+              enrolment_female INTEGER NOT NULL,
+              recorded_days BIGINT NOT NULL,
+              present_days BIGINT NOT NULL,
+              learners_with_attendance INTEGER NOT NULL,
+              chronically_absent INTEGER NOT NULL,
+              learners_assessed INTEGER NOT NULL,
+              PRIMARY KEY (school_id, year_id)
+            )
+            """,
+        ], rebuildsSummaries: true),
     ]
 }
