@@ -93,7 +93,8 @@ enum SummarySQL {
         try await conn.bulkInsert(table: "touched_schools", columns: ["id"], rows: schools.sorted().map { [.int($0)] })
         let touched = "(SELECT id FROM touched_schools)"
         for table in ["summary_enrolment", "summary_attendance", "summary_learner_year", "summary_assessed",
-                      "summary_teacher_attendance", "summary_learning", "summary_attendance_year", "summary_school_year"] {
+                      "summary_teacher_attendance", "summary_learning", "summary_attendance_year", "summary_school_year",
+                      "summary_attendance_month"] {
             try await conn.execute("DELETE FROM \(table) WHERE school_id IN \(touched)", [])
         }
         try await conn.execute("""
@@ -134,6 +135,12 @@ enum SummarySQL {
             LEFT JOIN enrolments e ON e.learner_id = y.learner_id AND e.year_id = y.year_id AND e.school_id = y.school_id
             WHERE y.school_id IN \(touched)
             GROUP BY y.school_id, y.year_id, COALESCE(e.grade, 0), l.sex
+            """, [])
+        try await conn.execute("""
+            INSERT INTO summary_attendance_month (school_id, year_id, year, month, recorded_days, present_days)
+            SELECT school_id, year_id, year, month, SUM(recorded_days), SUM(present_days)
+            FROM summary_attendance WHERE school_id IN \(touched)
+            GROUP BY school_id, year_id, year, month
             """, [])
         // One row per school and year for every year the school has enrolments or registers.
         try await conn.execute("""

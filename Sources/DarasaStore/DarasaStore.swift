@@ -64,7 +64,7 @@ public final class DarasaStore: Sendable {
 
     /// Tables in dependency order (children first) for erasing.
     static let dataTables = [
-        "summary_school_year", "summary_attendance_year", "summary_learning", "benchmarks", "summary_teacher_attendance", "summary_assessed", "summary_learner_year", "summary_attendance", "summary_enrolment",
+        "summary_attendance_month", "summary_school_year", "summary_attendance_year", "summary_learning", "benchmarks", "summary_teacher_attendance", "summary_assessed", "summary_learner_year", "summary_attendance", "summary_enrolment",
         "audit_log", "sessions", "users",
         "visit_actions", "school_visits", "assessment_results", "instruments",
         "teacher_attendance", "learner_attendance", "class_assignments", "teacher_postings", "teacher_source_keys", "teachers",
@@ -319,7 +319,7 @@ extension DarasaStore {
         } else {
             rows = try await database.query("""
                 SELECT year, month, CAST(SUM(present_days) AS BIGINT), CAST(SUM(recorded_days) AS BIGINT)
-                FROM summary_attendance WHERE year_id = ? AND school_id IN (SELECT id FROM org_units WHERE substr(path, 1, CAST(? AS INTEGER)) = ?)
+                FROM summary_attendance_month WHERE year_id = ? AND school_id IN (SELECT id FROM org_units WHERE substr(path, 1, CAST(? AS INTEGER)) = ?)
                 GROUP BY year, month ORDER BY year, month
                 """, .int(Int64(yearID)), .int(Int64(path.count)), .text(path))
         }

@@ -514,5 +514,19 @@ public enum Schema {
             )
             """,
         ], rebuildsSummaries: true),
+        // Attendance by school and month (no grade or sex), for trend charts over large areas.
+        Migration("0006_month_rollup", [
+            """
+            CREATE TABLE summary_attendance_month (
+              school_id BIGINT NOT NULL REFERENCES schools (id),
+              year_id INTEGER NOT NULL,
+              year INTEGER NOT NULL,
+              month INTEGER NOT NULL,
+              recorded_days BIGINT NOT NULL,
+              present_days BIGINT NOT NULL,
+              PRIMARY KEY (school_id, year_id, year, month)
+            )
+            """,
+        ], rebuildsSummaries: true),
     ]
 }

@@ -197,6 +197,22 @@ import Testing
     }
 
     @Test(arguments: TestEngine.available)
+    func aMigrationThatAddsASummaryFillsItForDataAlreadyStored(engine: TestEngine) async throws {
+        let store = try await engine.makeStore()
+        defer { Task { await store.close() } }
+        try await TinyCountry.load(into: store)
+        // Given a database from before 0006 (its table dropped and its record removed)…
+        try await store.database.execute("DROP TABLE summary_attendance_month", [])
+        try await store.database.execute("DELETE FROM schema_migrations WHERE name = '0006_month_rollup'", [])
+        // …when it is migrated, the new summary holds the figures of the data already there.
+        #expect(try await store.migrate() == ["0006_month_rollup"])
+        let months = try await store.monthlyAttendance(under: "/TL/", yearID: 2025)
+        #expect(months.map(\.month) == [2, 3])
+        // February: S1 54 of 60 (see TinyCountry), S2 Daudi 20 + Eshe 10 of 40 → 84 of 100
+        #expect(months.first?.presentDays == 84 && months.first?.recordedDays == 100)
+    }
+
+    @Test(arguments: TestEngine.available)
     func demoEraseRefusesRealData(engine: TestEngine) async throws {
         let store = try await engine.makeStore()
         defer { Task { await store.close() } }
