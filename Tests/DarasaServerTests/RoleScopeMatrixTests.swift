@@ -137,6 +137,22 @@ import Testing
         }
     }
 
+    @Test func theSchoolRosterShowsOneClassAtATime() async throws {
+        let store = try await Harness.store()
+        try await Harness.app(store).test(.router) { client in
+            let head = try await client.signIn("head")
+            let first = String(buffer: try await client.get("/", cookie: head.cookie).body)
+            #expect(first.contains("Amina Otieno") && first.contains("Baraka Mwangi") && !first.contains("Chausiku Njeri"))
+            #expect(first.contains(#"<a href="/?class=3-A">"#))
+            let third = String(buffer: try await client.get("/?class=3-A", cookie: head.cookie).body)
+            #expect(third.contains("Chausiku Njeri") && !third.contains("Amina Otieno"))
+            // a teacher asking for a class that is not theirs still sees only their own
+            let teacher = try await client.signIn("teacher")
+            let other = String(buffer: try await client.get("/?class=3-A", cookie: teacher.cookie).body)
+            #expect(!other.contains("Chausiku Njeri") && other.contains("Amina Otieno"))
+        }
+    }
+
     @Test func districtTablesWithholdFiguresOnFewerThanTenLearners() async throws {
         let store = try await Harness.store()
         try await Harness.app(store).test(.router) { client in

@@ -10,11 +10,13 @@ struct WebRoutes {
     func register(on router: Router<AppContext>) {
         router.get("/") { request, context in
             guard let session = context.session else { return Response.redirect(to: "/login", type: .normal) }
-            return try await home(session)
+            return try await home(session, classParameter: request.uri.queryParameters.get("class"))
         }
     }
 
-    func home(_ session: SessionRecord) async throws -> Response {
+    /// `classParameter` ("3-A") picks which class's roster the school tier sees; one class at a
+    /// time keeps the page small on a phone (a whole school's names weighed 356 KB at 450 learners).
+    func home(_ session: SessionRecord, classParameter: String? = nil) async throws -> Response {
         let user = session.user
         let scope = try await services.access.scope(for: user)
         guard let model = try await ScopeSummary.load(store: services.store, scope: scope) else {
@@ -66,8 +68,17 @@ struct WebRoutes {
         }
 
         if role.seesLearnerNames {
-            ctx["learnersHeading"] = role == .teacher ? "Your learners" : "Learners at \(model.unit.name)"
-            ctx["learners"] = model.roster.filter { $0.status.isActive }.map { e -> [String: String] in
+            let active = model.roster.filter { $0.status.isActive }
+            var classes: [(key: String, grade: Int, section: String, count: Int)] = []
+            for e in active where classes.last.map({ $0.grade != e.grade || $0.section != e.section }) ?? true {
+                classes.append(("\(e.grade)-\(e.section)", e.grade, e.section, active.filter { $0.grade == e.grade && $0.section == e.section }.count))
+            }
+            let chosen = classes.first { $0.key == classParameter } ?? classes.first
+            ctx["classes"] = classes.map { c -> [String: Any] in
+                ["key": c.key, "label": "Grade \(c.grade) \(c.section)", "count": String(c.count), "current": c.key == chosen?.key]
+            }
+            ctx["learnersHeading"] = chosen.map { "Grade \($0.grade) \($0.section) — \($0.count) learners" } ?? "Your learners"
+            ctx["learners"] = active.filter { chosen == nil || ($0.grade == chosen!.grade && $0.section == chosen!.section) }.map { e -> [String: String] in
                 ["name": "\(e.givenName) \(e.familyName)", "grade": String(e.grade), "section": e.section,
                  "sex": e.sex == .female ? "Girl" : "Boy", "attendance": Format.percent(e.attendanceRate),
                  "absent": String(e.absentDays)]

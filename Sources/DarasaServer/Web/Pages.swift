@@ -64,6 +64,7 @@ enum Templates {
     .error{background:#fde8e8;border:1px solid #b42318;color:#7a1a12;padding:.5rem .8rem;border-radius:.3rem}
     form.inline{display:inline}button{font:inherit;padding:.3rem .8rem;cursor:pointer}
     label{display:block;margin:.6rem 0 .2rem}input{font:inherit;padding:.35rem;width:16rem;max-width:100%}
+    nav.classes{margin:1rem 0;line-height:2}nav.classes a,nav.classes strong{margin-right:.6rem;white-space:nowrap}
     .demo{background:#fff8e1;border:1px solid #e0c060;padding:.5rem .8rem;margin-top:1rem}
     @media print{header form,button{display:none}body{background:#fff}}
     </style>
@@ -99,6 +100,7 @@ enum Templates {
     {{/metrics}}
     </section>
     {{#attendanceChart}}<section aria-label="Attendance by month"><h2>Attendance by month</h2>{{{attendanceChart}}}</section>{{/attendanceChart}}
+    {{#has_classes}}<nav aria-label="Classes" class="classes">Classes: {{#classes}}{{#current}}<strong aria-current="page">{{label}} ({{count}})</strong>{{/current}}{{^current}}<a href="/?class={{key}}">{{label}} ({{count}})</a>{{/current}} {{/classes}}</nav>{{/has_classes}}
     {{#has_learners}}<h2>{{learnersHeading}}</h2>
     <table data-table="learners"><thead><tr><th>Learner</th><th>Class</th><th>Sex</th><th class="num">Attendance this year</th><th class="num">Days absent</th></tr></thead>
     <tbody>{{#learners}}<tr><td class="learner-name">{{name}}</td><td>Grade {{grade}} {{section}}</td><td>{{sex}}</td><td class="num">{{attendance}}</td><td class="num">{{absent}}</td></tr>
