@@ -23,18 +23,23 @@ public final class DarasaStore: Sendable {
         try await database.execute("CREATE TABLE IF NOT EXISTS schema_migrations (name TEXT PRIMARY KEY, applied_at BIGINT NOT NULL)")
         let done = Set(try await appliedMigrations())
         var applied: [String] = []
+        var rebuild = false
         for migration in Schema.migrations where !done.contains(migration.name) {
             let dialect = database.dialect
             try await database.transaction { conn in
                 for statement in migration.sql(for: dialect) { try await conn.execute(statement, []) }
-                if migration.rebuildsSummaries && !done.isEmpty {
-                    let schools = Set(try await conn.query("SELECT id FROM schools", []).compactMap { $0.int(0) })
-                    try await SummarySQL.refresh(schools: schools, on: conn)
-                }
                 try await conn.execute("INSERT INTO schema_migrations (name, applied_at) VALUES (?, ?)",
                                        .text(migration.name), .int(Clock.now()))
             }
+            rebuild = rebuild || (migration.rebuildsSummaries && !done.isEmpty)
             applied.append(migration.name)
+        }
+        // Once every table exists (a rebuild fills all summaries, including later migrations' ones).
+        if rebuild {
+            try await database.transaction { conn in
+                let schools = Set(try await conn.query("SELECT id FROM schools", []).compactMap { $0.int(0) })
+                try await SummarySQL.refresh(schools: schools, on: conn)
+            }
         }
         return applied
     }

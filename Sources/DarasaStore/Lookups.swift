@@ -19,13 +19,14 @@ extension DarasaStore {
                                  .text(source), .text(key)).first?.int(0).map { TeacherID($0) }
     }
 
-    /// A school for the demo accounts: the one with the most class teachers in `yearID` among
-    /// those with assessment results, and its first class teacher.
+    /// A school for the demo accounts: among schools with grade-3 assessment results (where both
+    /// reading fluency and reading levels are measured), the one with the most grade-3 class
+    /// teachers, and its first grade-3 teacher — so the demo teacher's class has levels to group.
     public func demoSchool(yearID: Int) async throws -> (school: SchoolID, teacher: TeacherID)? {
         var row = try await database.query("""
             SELECT c.school_id, MIN(c.teacher_id), COUNT(DISTINCT c.teacher_id) AS n
             FROM class_assignments c
-            WHERE c.year_id = ? AND c.school_id IN (SELECT school_id FROM summary_assessed WHERE year_id = ?)
+            WHERE c.year_id = ? AND c.grade = 3 AND c.school_id IN (SELECT school_id FROM summary_assessed WHERE year_id = ? AND grade = 3)
             GROUP BY c.school_id ORDER BY n DESC, c.school_id LIMIT 1
             """, .int(Int64(yearID)), .int(Int64(yearID))).first
         if row == nil {

@@ -153,6 +153,33 @@ import Testing
         }
     }
 
+    @Test func theRosterShowsReadingLevelsAndGroupsTheClassByLevel() async throws {
+        let store = try await Harness.store()
+        let aser = Instrument(id: InstrumentID(2), code: "ASER", name: "ASER reading", kind: .aser, language: "sw", grades: [2, 3],
+                              subtasks: [Subtask(code: "reading", name: "Reading level", kind: .level, itemCount: 5,
+                                                 levels: ["Beginner", "Letter", "Word", "Paragraph", "Story"])])
+        let day = Day(year: 2025, month: 3, day: 20)!
+        _ = try await store.importBatch(source: "test", description: "aser", user: nil) { w in
+            try await w.write(.instruments([aser]), source: "assessment", path: "aser.json", rows: [1])
+            try await w.write(.assessmentResults([
+                AssessmentResult(id: AssessmentID(10), learnerID: LearnerID(1), schoolID: TinyCountry.s1, instrumentID: InstrumentID(2),
+                                 subtaskCode: "reading", grade: 2, date: day, assessor: "A", mode: .census, level: 0),
+                AssessmentResult(id: AssessmentID(11), learnerID: LearnerID(2), schoolID: TinyCountry.s1, instrumentID: InstrumentID(2),
+                                 subtaskCode: "reading", grade: 2, date: day, assessor: "A", mode: .census, level: 2),
+            ]), source: "assessment", path: "aser.csv", rows: [2, 3])
+        }
+        try await Harness.app(store).test(.router) { client in
+            let teacher = try await client.signIn("teacher")
+            let html = String(buffer: try await client.get("/", cookie: teacher.cookie).body)
+            #expect(html.contains("Reading groups for this class"))
+            #expect(html.contains("<td>Beginner</td><td class=\"num\">1</td><td class=\"learner-name\">Amina Otieno</td>"))
+            #expect(html.contains("<td>Word</td><td class=\"num\">1</td><td class=\"learner-name\">Baraka Mwangi</td>"))
+            #expect(html.contains("<td class=\"num\">68</td>"))  // Amina's 67.5 words per minute, rounded
+            let district = try await client.signIn("district")
+            #expect(!String(buffer: try await client.get("/", cookie: district.cookie).body).contains("Reading groups"))
+        }
+    }
+
     @Test func districtTablesWithholdFiguresOnFewerThanTenLearners() async throws {
         let store = try await Harness.store()
         try await Harness.app(store).test(.router) { client in

@@ -201,11 +201,14 @@ import Testing
         let store = try await engine.makeStore()
         defer { Task { await store.close() } }
         try await TinyCountry.load(into: store)
-        // Given a database from before 0006 (its table dropped and its record removed)…
-        try await store.database.execute("DROP TABLE summary_attendance_month", [])
-        try await store.database.execute("DELETE FROM schema_migrations WHERE name = '0006_month_rollup'", [])
-        // …when it is migrated, the new summary holds the figures of the data already there.
-        #expect(try await store.migrate() == ["0006_month_rollup"])
+        // Given a database from before 0005 and 0006 (their tables dropped, their records removed)…
+        for table in ["summary_attendance_month", "summary_school_year", "summary_attendance_year"] {
+            try await store.database.execute("DROP TABLE \(table)", [])
+        }
+        try await store.database.execute("DELETE FROM schema_migrations WHERE name IN ('0005_year_rollups', '0006_month_rollup')", [])
+        // …when it is migrated over both, the new summaries hold the figures of the data already there.
+        #expect(try await store.migrate() == ["0005_year_rollups", "0006_month_rollup"])
+        #expect(try await store.schoolFigures(under: "/TL/", yearID: 2025).first { $0.schoolID == TinyCountry.s1 }?.presentDays == 117)
         let months = try await store.monthlyAttendance(under: "/TL/", yearID: 2025)
         #expect(months.map(\.month) == [2, 3])
         // February: S1 54 of 60 (see TinyCountry), S2 Daudi 20 + Eshe 10 of 40 → 84 of 100

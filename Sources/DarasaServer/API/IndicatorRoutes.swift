@@ -50,7 +50,7 @@ struct IndicatorRoutes {
                 response.headers[.contentDisposition] = "attachment; filename=\"\(indicator.id)-\(year)-\(breakdown.rawValue).csv\""
                 return response
             }
-            return try await IndicatorTableDTO(table: table).response(from: request, context: context)
+            return try IndicatorTableDTO(table: table).response(from: request, context: context)
         }
     }
 }

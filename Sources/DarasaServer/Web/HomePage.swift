@@ -78,11 +78,19 @@ struct WebRoutes {
                 ["key": c.key, "label": "Grade \(c.grade) \(c.section)", "count": String(c.count), "current": c.key == chosen?.key]
             }
             ctx["learnersHeading"] = chosen.map { "Grade \($0.grade) \($0.section) — \($0.count) learners" } ?? "Your learners"
-            ctx["learners"] = active.filter { chosen == nil || ($0.grade == chosen!.grade && $0.section == chosen!.section) }.map { e -> [String: String] in
-                ["name": "\(e.givenName) \(e.familyName)", "grade": String(e.grade), "section": e.section,
-                 "sex": e.sex == .female ? "Girl" : "Boy", "attendance": Format.percent(e.attendanceRate),
-                 "absent": String(e.absentDays)]
+            let shown = active.filter { chosen == nil || ($0.grade == chosen!.grade && $0.section == chosen!.section) }
+            var reading: [LearnerID: ReadingStatus] = [:]
+            if let school = model.schools.first, let year = model.yearID {
+                reading = try await services.store.readingStatus(schoolID: school.schoolID, yearID: year)
             }
+            ctx["learners"] = shown.map { e -> [String: String] in
+                let r = reading[e.learnerID]
+                return ["name": "\(e.givenName) \(e.familyName)", "grade": String(e.grade), "section": e.section,
+                        "sex": e.sex == .female ? "Girl" : "Boy", "attendance": Format.percent(e.attendanceRate),
+                        "absent": String(e.absentDays), "level": r?.levelName ?? "not assessed",
+                        "wpm": r?.wordsPerMinute.map { String(Int($0.rounded())) } ?? "—"]
+            }
+            ctx["groups"] = TeachingAtTheRightLevel.groups(shown.map { ($0, reading[$0.learnerID]) })
         }
         if role == .districtOfficer {
             ctx["schoolsHeading"] = "Schools in \(model.unit.name)"
@@ -149,5 +157,28 @@ struct WebRoutes {
     static func utc(_ seconds: Int64) -> String {
         let formatter = ISO8601DateFormatter()
         return formatter.string(from: Date(timeIntervalSince1970: TimeInterval(seconds)))
+    }
+}
+
+/// Teaching at the Right Level (Pratham; METHODS.md): group children by the level they read at,
+/// not by grade, with an activity for each group. Reassess and regroup after each round.
+enum TeachingAtTheRightLevel {
+    static let activities = [
+        "Beginner": "Letter sounds and syllables with flash cards; listen to and retell short stories.",
+        "Letter": "Blend sounds into simple words; word-building games with letter cards.",
+        "Word": "Read short sentences together; guided reading of simple paragraphs.",
+        "Paragraph": "Read stories aloud in pairs, then retell them and answer questions.",
+        "Story": "Independent reading and writing; comprehension questions and summaries.",
+    ]
+
+    static func groups(_ learners: [(RosterEntry, ReadingStatus?)]) -> [[String: String]] {
+        let assessed = learners.compactMap { pair in pair.1.flatMap { s in s.level.map { (pair.0, s, $0) } } }
+        guard let names = assessed.first?.1.levelNames, !names.isEmpty else { return [] }
+        return names.enumerated().compactMap { index, name in
+            let members = assessed.filter { $0.2 == index }.map { "\($0.0.givenName) \($0.0.familyName)" }
+            guard !members.isEmpty else { return nil }
+            return ["level": name, "count": String(members.count), "members": members.joined(separator: ", "),
+                    "activity": activities[name] ?? "Practise at this level; reassess in four weeks."]
+        }
     }
 }

@@ -102,9 +102,14 @@ enum Templates {
     {{#attendanceChart}}<section aria-label="Attendance by month"><h2>Attendance by month</h2>{{{attendanceChart}}}</section>{{/attendanceChart}}
     {{#has_classes}}<nav aria-label="Classes" class="classes">Classes: {{#classes}}{{#current}}<strong aria-current="page">{{label}} ({{count}})</strong>{{/current}}{{^current}}<a href="/?class={{key}}">{{label}} ({{count}})</a>{{/current}} {{/classes}}</nav>{{/has_classes}}
     {{#has_learners}}<h2>{{learnersHeading}}</h2>
-    <table data-table="learners"><thead><tr><th>Learner</th><th>Class</th><th>Sex</th><th class="num">Attendance this year</th><th class="num">Days absent</th></tr></thead>
-    <tbody>{{#learners}}<tr><td class="learner-name">{{name}}</td><td>Grade {{grade}} {{section}}</td><td>{{sex}}</td><td class="num">{{attendance}}</td><td class="num">{{absent}}</td></tr>
+    <table data-table="learners"><thead><tr><th>Learner</th><th>Class</th><th>Sex</th><th class="num">Attendance this year</th><th class="num">Days absent</th><th>Reading level</th><th class="num">Words per minute</th></tr></thead>
+    <tbody>{{#learners}}<tr><td class="learner-name">{{name}}</td><td>Grade {{grade}} {{section}}</td><td>{{sex}}</td><td class="num">{{attendance}}</td><td class="num">{{absent}}</td><td>{{level}}</td><td class="num">{{wpm}}</td></tr>
     {{/learners}}</tbody></table>{{/has_learners}}
+    {{#has_groups}}<h2>Reading groups for this class</h2>
+    <p class="narrative">Teaching at the Right Level: group learners by the level they read at, not by grade, and reassess after a few weeks.</p>
+    <table data-table="groups"><thead><tr><th>Level</th><th class="num">Learners</th><th>Who</th><th>Activity for the group</th></tr></thead>
+    <tbody>{{#groups}}<tr><td>{{level}}</td><td class="num">{{count}}</td><td class="learner-name">{{members}}</td><td>{{activity}}</td></tr>
+    {{/groups}}</tbody></table>{{/has_groups}}
     {{#has_schools}}<h2>{{schoolsHeading}}</h2>
     <table data-table="schools"><thead><tr><th>Code</th><th>School</th><th>Location</th><th class="num">Enrolment</th><th class="num">Attendance</th><th class="num">Chronically absent</th><th class="num">Assessed</th><th class="num">Pupils per teacher</th><th>Last visit</th></tr></thead>
     <tbody>{{#schools}}<tr><td>{{code}}</td><td>{{name}}</td><td>{{locality}}</td><td class="num">{{enrolment}}</td><td class="num">{{attendance}}</td><td class="num">{{chronic}}</td><td class="num">{{assessed}}</td><td class="num">{{ptr}}</td><td>{{lastVisit}}</td></tr>
