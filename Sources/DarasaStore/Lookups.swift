@@ -26,9 +26,17 @@ extension DarasaStore {
         var row = try await database.query("""
             SELECT c.school_id, MIN(c.teacher_id), COUNT(DISTINCT c.teacher_id) AS n
             FROM class_assignments c
-            WHERE c.year_id = ? AND c.grade = 3 AND c.school_id IN (SELECT school_id FROM summary_assessed WHERE year_id = ? AND grade = 3)
+            WHERE c.year_id = ? AND c.grade = 3 AND c.school_id IN (SELECT school_id FROM assessment_results
+                WHERE year_id = ? AND grade = 3 AND subtask_code = 'reading' AND level IS NOT NULL)
             GROUP BY c.school_id ORDER BY n DESC, c.school_id LIMIT 1
             """, .int(Int64(yearID)), .int(Int64(yearID))).first
+        if row == nil {  // no level test in grade 3: any school with assessment results
+            row = try await database.query("""
+                SELECT c.school_id, MIN(c.teacher_id) FROM class_assignments c
+                WHERE c.year_id = ? AND c.school_id IN (SELECT school_id FROM summary_assessed WHERE year_id = ? AND grade = c.grade)
+                GROUP BY c.school_id ORDER BY c.school_id LIMIT 1
+                """, .int(Int64(yearID)), .int(Int64(yearID))).first
+        }
         if row == nil {
             row = try await database.query("""
                 SELECT school_id, MIN(teacher_id) FROM class_assignments WHERE year_id = ? GROUP BY school_id ORDER BY school_id LIMIT 1

@@ -180,6 +180,17 @@ import Testing
         }
     }
 
+    @Test func withoutALevelTestTheClassIsGroupedByReadingFluency() async throws {
+        let store = try await Harness.store()
+        try await Harness.app(store).test(.router) { client in
+            let teacher = try await client.signIn("teacher")
+            let html = String(buffer: try await client.get("/", cookie: teacher.cookie).body)
+            // Amina 67.5 words a minute, Baraka 0 (TinyCountry)
+            #expect(html.contains("<td>Non-reader (0 words)</td><td class=\"num\">1</td><td class=\"learner-name\">Baraka Mwangi</td>"))
+            #expect(html.contains("<td>Fluent (40 or more)</td><td class=\"num\">1</td><td class=\"learner-name\">Amina Otieno</td>"))
+        }
+    }
+
     @Test func districtTablesWithholdFiguresOnFewerThanTenLearners() async throws {
         let store = try await Harness.store()
         try await Harness.app(store).test(.router) { client in

@@ -171,14 +171,34 @@ enum TeachingAtTheRightLevel {
         "Story": "Independent reading and writing; comprehension questions and summaries.",
     ]
 
+    /// Fluency bands used when no level test was given: EGRA oral reading, correct words per minute.
+    static let fluencyBands: [(name: String, below: Double, activity: String)] = [
+        ("Non-reader (0 words)", 1, "Letter sounds and syllables with flash cards; listen to and retell short stories."),
+        ("Beginning (1–19 words a minute)", 20, "Blend sounds into words; read decodable sentences together every day."),
+        ("Developing (20–39 words a minute)", 40, "Repeated reading of short passages in pairs; track words read each week."),
+        ("Fluent (40 or more)", .infinity, "Read longer stories, then retell and answer questions; write about them."),
+    ]
+
     static func groups(_ learners: [(RosterEntry, ReadingStatus?)]) -> [[String: String]] {
         let assessed = learners.compactMap { pair in pair.1.flatMap { s in s.level.map { (pair.0, s, $0) } } }
-        guard let names = assessed.first?.1.levelNames, !names.isEmpty else { return [] }
+        guard let names = assessed.first?.1.levelNames, !names.isEmpty else { return fluencyGroups(learners) }
         return names.enumerated().compactMap { index, name in
             let members = assessed.filter { $0.2 == index }.map { "\($0.0.givenName) \($0.0.familyName)" }
             guard !members.isEmpty else { return nil }
             return ["level": name, "count": String(members.count), "members": members.joined(separator: ", "),
                     "activity": activities[name] ?? "Practise at this level; reassess in four weeks."]
+        }
+    }
+
+    static func fluencyGroups(_ learners: [(RosterEntry, ReadingStatus?)]) -> [[String: String]] {
+        let read = learners.compactMap { pair in pair.1?.wordsPerMinute.map { (pair.0, $0) } }
+        guard !read.isEmpty else { return [] }
+        var lower = -Double.infinity
+        return fluencyBands.compactMap { band in
+            defer { lower = band.below }
+            let members = read.filter { $0.1 >= lower && $0.1 < band.below }.map { "\($0.0.givenName) \($0.0.familyName)" }
+            guard !members.isEmpty else { return nil }
+            return ["level": band.name, "count": String(members.count), "members": members.joined(separator: ", "), "activity": band.activity]
         }
     }
 }
