@@ -117,6 +117,8 @@ public final class DarasaStore: Sendable {
             }
             try await conn.execute("UPDATE import_batches SET status = 'committed', finished_at = ?, records = ? WHERE id = ?",
                                    .int(Clock.now()), .int(Int64(records)), .int(batchID))
+            try await Self.audit(conn, actor: user ?? source, action: "import", target: "batch:\(batchID)",
+                                 detail: "source=\(source) records=\(records) schools=\(touched.count)")
             return BatchReport(batchID: BatchID(batchID), records: records, schoolsTouched: touched.count)
         }
         return report

@@ -92,6 +92,9 @@ import Testing
         let r = try #require(rows.first)
         #expect(r.text(0) == "oneroster" && r.text(1) == "users.csv" && r.int(2) == 4)
         #expect(r.text(3) == "committed")
+        // and the import itself is in the audit log, with who ran it
+        let entry = try #require(try await store.auditLog().first { $0.action == "import" })
+        #expect(entry.actor == "test" && entry.target == "batch:1" && entry.detail.contains("source=test"))
     }
 
     @Test(arguments: TestEngine.available)
