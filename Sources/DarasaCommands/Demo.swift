@@ -67,18 +67,6 @@ struct Demo: AsyncParsableCommand {
     }
 }
 
-enum Format {
-    static func count(_ n: Int) -> String {
-        let s = String(n)
-        var out = ""
-        for (i, c) in s.enumerated() {
-            if i > 0 && (s.count - i) % 3 == 0 { out.append(",") }
-            out.append(c)
-        }
-        return out
-    }
-}
-
 /// Picks a real school, its district and one of its class teachers, and makes one account per
 /// role: teacher, head, district, national, admin (password "demo"). Demo mode only.
 func createDemoUsers(_ db: DarasaStore) async throws {

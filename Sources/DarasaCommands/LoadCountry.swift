@@ -1,4 +1,5 @@
 import DarasaIngest
+import DarasaServer
 import DarasaStore
 import Foundation
 

@@ -26,13 +26,3 @@ public struct Provenance: Hashable, Codable, Sendable {
         return copy
     }
 }
-
-/// A fact together with where it came from.
-public struct Sourced<Value: Sendable & Hashable>: Sendable, Hashable {
-    public var value: Value
-    public var provenance: Provenance
-    public init(_ value: Value, _ provenance: Provenance) {
-        self.value = value
-        self.provenance = provenance
-    }
-}

@@ -1,8 +1,9 @@
 import DarasaCore
 
 /// Number formatting for people: thousands separators, percentages with one decimal.
-enum Format {
-    static func count(_ n: Int) -> String {
+/// Shared by the web pages and the command line.
+public enum Format {
+    public static func count(_ n: Int) -> String {
         let digits = String(abs(n))
         var out = ""
         for (i, ch) in digits.enumerated() {
@@ -12,13 +13,13 @@ enum Format {
         return n < 0 ? "-" + out : out
     }
 
-    static func percent(_ share: Double?) -> String {
+    public static func percent(_ share: Double?) -> String {
         guard let share else { return "no data" }
         let tenths = (share * 1000).rounded() / 10
         return "\(tenths) %"
     }
 
-    static func ratio(_ value: Double?) -> String {
+    public static func ratio(_ value: Double?) -> String {
         guard let value else { return "no data" }
         return "\(Int(value.rounded())):1"
     }
@@ -29,7 +30,7 @@ enum Format {
 enum Suppression {
     static let minimum = 10
 
-    static func count(_ n: Int, role: Role) -> String {
+    public static func count(_ n: Int, role: Role) -> String {
         role.needsSmallCellSuppression && n > 0 && n < minimum ? "fewer than \(minimum)" : Format.count(n)
     }
 
