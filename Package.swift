@@ -25,6 +25,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.6.0"),
         .package(url: "https://github.com/weichsel/ZIPFoundation.git", from: "0.9.19"),
         .package(url: "https://github.com/x-sheep/swift-property-based.git", from: "2.0.0"),
+        .package(url: "https://github.com/jpsim/Yams.git", from: "6.0.0"),
     ],
     targets: [
         .target(name: "DarasaCore"),
@@ -35,6 +36,7 @@ let package = Package(
         .target(name: "DarasaIngest", dependencies: [
             "DarasaCore",
             .product(name: "ZIPFoundation", package: "ZIPFoundation"),
+            .product(name: "Yams", package: "Yams"),
         ], swiftSettings: fast),
         // The storage contract, schema and engine-neutral SQL; no database driver here.
         .target(name: "DarasaStore", dependencies: [
@@ -51,6 +53,8 @@ let package = Package(
             .product(name: "PostgresNIO", package: "postgres-nio"),
             .product(name: "Logging", package: "swift-log"),
         ], swiftSettings: fast),
+        // Mapped imports: a mapping's rows checked, resolved and merged as one batch.
+        .target(name: "DarasaImport", dependencies: ["DarasaCore", "DarasaIngest", "DarasaStore"], swiftSettings: fast),
         .target(name: "DarasaAnalytics", dependencies: ["DarasaCore", "DarasaStore"]),
         .target(name: "DarasaServer", dependencies: [
             "DarasaCore", "DarasaStore", "DarasaAnalytics",
@@ -61,7 +65,7 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ]),
         .target(name: "DarasaCommands", dependencies: [
-            "DarasaCore", "DarasaIngest", "DarasaStore", "DarasaSQLite", "DarasaPostgres", "DarasaAnalytics",
+            "DarasaCore", "DarasaIngest", "DarasaImport", "DarasaStore", "DarasaSQLite", "DarasaPostgres", "DarasaAnalytics",
             "DarasaServer", "DarasaGenerator",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),

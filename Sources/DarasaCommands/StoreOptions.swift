@@ -61,6 +61,9 @@ func runReportingErrors(_ body: () async throws -> Void) async throws {
     } catch let error as MappingError {
         complain(error.description)
         throw ExitCode(1)
+    } catch let error as DarasaIngest.Mapping.MappingError {
+        complain(error.description)
+        throw ExitCode(1)
     } catch let error as GenerationError {
         complain("\(error)")
         throw ExitCode(1)

@@ -6,12 +6,15 @@ public actor BatchWriter {
     public let batchID: Int64
     private var fileIDs: [String: Int64] = [:]
     private var nextFileID: Int64 = 0
-    private var years = YearLookup(years: [])
-    public private(set) var records = 0
-    public private(set) var touchedSchools: Set<Int64> = []
+    var years = YearLookup(years: [])
+    /// Per table: whether it held no rows when this batch first merged into it (then every
+    /// record of the batch is new and is inserted without staging).
+    var emptyAtStart: [String: Bool] = [:]
+    public internal(set) var records = 0
+    public internal(set) var touchedSchools: Set<Int64> = []
     /// People named by attendance rows, checked against their tables before commit.
-    private var attendanceLearners: Set<Int64> = []
-    private var attendanceTeachers: Set<Int64> = []
+    var attendanceLearners: Set<Int64> = []
+    var attendanceTeachers: Set<Int64> = []
 
     init(connection: any SQLConnection, batchID: Int64) {
         self.connection = connection
@@ -63,7 +66,7 @@ public actor BatchWriter {
         }
     }
 
-    private func fileID(source: String, path: String, deviceID: String?) async throws -> Int64 {
+    func fileID(source: String, path: String, deviceID: String?) async throws -> Int64 {
         let key = source + "\u{1}" + path
         if let id = fileIDs[key] { return id }
         nextFileID += 1

@@ -528,5 +528,42 @@ public enum Schema {
             )
             """,
         ], rebuildsSummaries: true),
+        // Mapped imports: the report of each batch, the rows it quarantined, and the history of
+        // every value an import changed (who and when: the batch's user and finish time).
+        Migration("0007_import_reports", [
+            "ALTER TABLE import_batches ADD COLUMN mapping TEXT",
+            "ALTER TABLE import_batches ADD COLUMN rows_read BIGINT NOT NULL DEFAULT 0",
+            "ALTER TABLE import_batches ADD COLUMN rows_stored BIGINT NOT NULL DEFAULT 0",
+            "ALTER TABLE import_batches ADD COLUMN rows_updated BIGINT NOT NULL DEFAULT 0",
+            "ALTER TABLE import_batches ADD COLUMN rows_unchanged BIGINT NOT NULL DEFAULT 0",
+            "ALTER TABLE import_batches ADD COLUMN rows_quarantined BIGINT NOT NULL DEFAULT 0",
+            "ALTER TABLE import_batches ADD COLUMN rows_skipped BIGINT NOT NULL DEFAULT 0",
+            """
+            CREATE TABLE quarantine (
+              batch_id BIGINT NOT NULL REFERENCES import_batches (id),
+              file TEXT NOT NULL,
+              src_row INTEGER NOT NULL,
+              column_name TEXT,
+              value TEXT NOT NULL,
+              reason TEXT NOT NULL,
+              fix TEXT NOT NULL,
+              header TEXT NOT NULL,
+              raw TEXT NOT NULL
+            )
+            """,
+            "CREATE INDEX quarantine_batch ON quarantine (batch_id, file, src_row)",
+            """
+            CREATE TABLE record_history (
+              batch_id BIGINT NOT NULL REFERENCES import_batches (id),
+              table_name TEXT NOT NULL,
+              record_key TEXT NOT NULL,
+              column_name TEXT NOT NULL,
+              old_value TEXT,
+              new_value TEXT
+            )
+            """,
+            "CREATE INDEX record_history_key ON record_history (table_name, record_key)",
+            "CREATE INDEX record_history_batch ON record_history (batch_id)",
+        ]),
     ]
 }

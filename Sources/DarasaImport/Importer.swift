@@ -1,0 +1,517 @@
+import DarasaCore
+import DarasaIngest
+import DarasaStore
+import Foundation
+
+/// What one mapped import did. `rowsRead = stored + updated + unchanged + quarantined` always;
+/// rows left out by the mapping's `where:` are counted apart as `skipped`.
+public struct ImportReport: Sendable, Codable, Hashable {
+    public var batchID: Int64
+    public var mapping: String
+    public var source: String
+    public var target: String
+    public var files: [String]
+    public var rowsRead = 0
+    public var stored = 0
+    public var updated = 0
+    public var unchanged = 0
+    public var quarantined = 0
+    public var skipped = 0
+    public var seconds = 0.0
+    /// The first few quarantine reasons, for a summary on screen.
+    public var sampleProblems: [String] = []
+
+    public var addsUp: Bool { rowsRead == stored + updated + unchanged + quarantined }
+    public var rowsPerSecond: Double { seconds > 0 ? Double(rowsRead) / seconds : 0 }
+
+    /// One line a data officer can read.
+    public var summary: String {
+        "\(files.count) file\(files.count == 1 ? "" : "s"), \(rowsRead) rows read: \(stored) new, \(updated) updated, \(unchanged) unchanged, \(quarantined) quarantined"
+            + (skipped > 0 ? " (\(skipped) rows not for this mapping skipped)" : "")
+    }
+}
+
+/// Progress of a long import, for a progress bar.
+public struct ImportProgress: Sendable {
+    public var file: String
+    public var filesDone: Int
+    public var filesTotal: Int
+    public var bytesDone: Int64
+    public var bytesTotal: Int64
+    public var rows: Int
+    public var elapsed: Double
+}
+
+/// A file to import: where it is, and the name it is known by (relative to the imported
+/// folder, or the upload's name; never a server path in messages).
+public struct ImportFile: Sendable {
+    public var url: URL
+    public var name: String
+    public init(url: URL, name: String) {
+        self.url = url
+        self.name = name
+    }
+
+    /// The files of `folder` a mapping's `files:` globs select, sorted; or `folder` itself when
+    /// it is a file.
+    public static func select(_ path: URL, mapping: Mapping) throws -> [ImportFile] {
+        var isDir: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path.path, isDirectory: &isDir) else {
+            throw InputError(file: path.lastPathComponent, problem: "the file or folder does not exist", fix: "Check the path")
+        }
+        if !isDir.boolValue { return [ImportFile(url: path, name: path.lastPathComponent)] }
+        guard !mapping.files.isEmpty else {
+            throw InputError(file: path.lastPathComponent + "/", problem: "the mapping \(mapping.file) has no `files:` to choose files from a folder",
+                             fix: "Import a single file, or add `files:` (e.g. `files: hr/teachers.csv`) to the mapping")
+        }
+        let root = path.standardizedFileURL.path
+        var out: [ImportFile] = []
+        if let e = FileManager.default.enumerator(atPath: root) {
+            while let rel = e.nextObject() as? String {
+                if mapping.files.contains(where: { glob($0, matches: rel) }) {
+                    out.append(ImportFile(url: URL(fileURLWithPath: root).appendingPathComponent(rel), name: rel))
+                }
+            }
+        }
+        return out.sorted { $0.name < $1.name }
+    }
+
+    /// `*` matches within one path segment, `**` across segments, `?` one character.
+    static func glob(_ pattern: String, matches path: String) -> Bool {
+        var re = "^"
+        var chars = Array(pattern)
+        var i = 0
+        while i < chars.count {
+            let c = chars[i]
+            if c == "*" {
+                if i + 1 < chars.count && chars[i + 1] == "*" { re += ".*"; i += 2; if i < chars.count && chars[i] == "/" { i += 1 }; continue }
+                re += "[^/]*"
+            } else if c == "?" { re += "[^/]" } else { re += NSRegularExpression.escapedPattern(for: String(c)) }
+            i += 1
+        }
+        chars.removeAll()
+        re += "$"
+        return path.range(of: re, options: .regularExpression) != nil
+    }
+}
+
+/// Runs mapped imports: read → map → check → resolve references → merge, as one batch in one
+/// transaction. Rows with problems go to the quarantine with the reason; the rest land.
+public struct Importer: Sendable {
+    public let store: DarasaStore
+    public let user: String?
+    /// Records per merge (memory stays bounded by this, not by the file).
+    public var chunkSize = 20_000
+
+    public init(store: DarasaStore, user: String?) {
+        self.store = store
+        self.user = user
+    }
+
+    public func run(_ mapping: Mapping, files: [ImportFile],
+                    progress: (@Sendable (ImportProgress) -> Void)? = nil) async throws -> ImportReport {
+        let started = Date()
+        let chunk = chunkSize
+        let batch = try await store.importBatch(source: mapping.source, description: mapping.name, user: user) { writer in
+            let run = ImportRun(mapping: mapping, writer: writer, chunkSize: chunk, files: files, progress: progress, started: started)
+            try await run.prepare()
+            for (i, f) in files.enumerated() { try await run.read(f, index: i) }
+            try await run.finish()
+        }
+        let rows = try await store.database.query("""
+            SELECT rows_read, rows_stored, rows_updated, rows_unchanged, rows_quarantined, rows_skipped FROM import_batches WHERE id = ?
+            """, .int(batch.batchID.rawValue))
+        var report = ImportReport(batchID: batch.batchID.rawValue, mapping: mapping.file, source: mapping.source,
+                                  target: mapping.target.rawValue, files: files.map(\.name))
+        if let r = rows.first {
+            report.rowsRead = Int(r.int(0) ?? 0); report.stored = Int(r.int(1) ?? 0); report.updated = Int(r.int(2) ?? 0)
+            report.unchanged = Int(r.int(3) ?? 0); report.quarantined = Int(r.int(4) ?? 0); report.skipped = Int(r.int(5) ?? 0)
+        }
+        report.sampleProblems = try await store.database.query("""
+            SELECT file, src_row, column_name, reason FROM quarantine WHERE batch_id = ? ORDER BY file, src_row LIMIT 5
+            """, .int(batch.batchID.rawValue)).map { r in
+            "\(r.text(0) ?? ""), row \(r.int(1) ?? 0)\(r.text(2).map { ", column \($0)" } ?? ""): \(r.text(3) ?? "")"
+        }
+        report.seconds = Date().timeIntervalSince(started)
+        return report
+    }
+}
+
+/// The state of one import batch.
+final class ImportRun: @unchecked Sendable {
+    let mapping: Mapping
+    let writer: BatchWriter
+    let chunkSize: Int
+    let files: [ImportFile]
+    let progress: (@Sendable (ImportProgress) -> Void)?
+    let started: Date
+    let bytesTotal: Int64
+
+    var schools: [String: Int64] = [:]
+    var ownKeys: [String: Int64] = [:]
+    var referenced: [String: [String: Int64]] = [:]
+    var nextID: Int64 = 0
+    var postings: [Int64: [(school: Int64, start: Day, end: Day?)]] = [:]
+    var years: Set<Int> = []
+    var seen: [String: (file: String, row: Int)] = [:]
+
+    var read = 0, quarantinedRows = 0, skipped = 0
+    var counts = MergeCounts()
+    var bytesDone: Int64 = 0
+    // Pending records of the current chunk
+    var learners: [(Learner, Int)] = []
+    var teachers: [(Teacher, Int)] = []
+    var postingsOut: [(TeacherPosting, Int)] = []
+    var enrolments: [(Enrolment, Int)] = []
+    var learnerMonths: [(LearnerAttendanceMonth, Int)] = []
+    var quarantine: [QuarantinedRow] = []
+    /// Long-format attendance: marks per person-school-month, with the rows behind them.
+    var monthMarks: [MonthKey: (marks: MonthMarks, rows: Int, firstRow: Int, file: String)] = [:]
+
+    struct MonthKey: Hashable { var person: Int64; var school: Int64; var year: Int; var month: Int }
+
+    init(mapping: Mapping, writer: BatchWriter, chunkSize: Int, files: [ImportFile],
+         progress: (@Sendable (ImportProgress) -> Void)?, started: Date) {
+        self.mapping = mapping
+        self.writer = writer
+        self.chunkSize = chunkSize
+        self.files = files
+        self.progress = progress
+        self.started = started
+        bytesTotal = files.reduce(0) { $0 + Int64((try? FileManager.default.attributesOfItem(atPath: $1.url.path)[.size] as? Int) ?? 0) }
+    }
+
+    func prepare() async throws {
+        schools = try await writer.schoolIDsByCode()
+        years = await writer.yearIDs()
+        calendar = await writer.calendar()
+        switch mapping.target {
+        case .learners:
+            ownKeys = try await writer.sourceKeys(.learner, source: mapping.source)
+            nextID = try await writer.maxID(.learner)
+        case .teachers:
+            ownKeys = try await writer.sourceKeys(.teacher, source: mapping.source)
+            nextID = try await writer.maxID(.teacher)
+        case .enrolments, .learnerAttendance:
+            let s = mapping.fields["learner"]?.keySource ?? mapping.source
+            referenced[s] = try await writer.sourceKeys(.learner, source: s)
+        case .teacherAttendance:
+            let s = mapping.fields["teacher"]?.keySource ?? mapping.source
+            referenced[s] = try await writer.sourceKeys(.teacher, source: s)
+            if mapping.fields["school"] == nil { postings = try await writer.postings() }
+        }
+    }
+
+    func read(_ f: ImportFile, index: Int) async throws {
+        var options = mapping.read
+        let ext = f.url.pathExtension.lowercased()
+        if let byExtension = ReadOptions.Format(rawValue: ext), byExtension != options.format {
+            // A quarantine file fixed and saved as CSV re-imports through an XLSX mapping.
+            options.format = byExtension
+            options.headerRows = 1
+        }
+        var m = mapping
+        m.read = options
+        let reader = try MappedReader(mapping: m, url: f.url, file: f.name)
+        let header = reader.primaryHeader
+        let headerJSON = Self.json(header)
+        var r = CSVRecord()
+        var lastReport = Date()
+        while let row = try reader.next(into: &r) {
+            read += 1
+            var problems: [RowProblem] = []
+            try await take(reader, r, row: row, file: f.name, &problems)
+            if !problems.isEmpty {
+                quarantinedRows += 1
+                let raw = Self.json(reader.primaryFields(r))
+                for p in problems {
+                    quarantine.append(QuarantinedRow(file: f.name, row: row, column: p.column, value: String(p.value.prefix(200)),
+                                                     reason: p.reason, fix: p.fix, header: headerJSON, raw: raw))
+                }
+            }
+            if pending >= chunkSize { try await flush() }
+            if let progress, read % 4096 == 0, Date().timeIntervalSince(lastReport) > 0.2 {
+                lastReport = Date()
+                progress(ImportProgress(file: f.name, filesDone: index, filesTotal: files.count, bytesDone: bytesDone,
+                                        bytesTotal: bytesTotal, rows: read, elapsed: Date().timeIntervalSince(started)))
+            }
+        }
+        skipped += reader.skipped
+        bytesDone += Int64((try? FileManager.default.attributesOfItem(atPath: f.url.path)[.size] as? Int) ?? 0)
+        progress?(ImportProgress(file: f.name, filesDone: index + 1, filesTotal: files.count, bytesDone: bytesDone,
+                                 bytesTotal: bytesTotal, rows: read, elapsed: Date().timeIntervalSince(started)))
+    }
+
+    var pending: Int { learners.count + teachers.count + enrolments.count + learnerMonths.count + quarantine.count }
+
+    func finish() async throws {
+        try await flush()
+        if !monthMarks.isEmpty {
+            let entries = monthMarks.sorted { ($0.key.person, $0.key.year, $0.key.month) < ($1.key.person, $1.key.year, $1.key.month) }
+            for part in stride(from: 0, to: entries.count, by: chunkSize) {
+                let slice = entries[part..<min(entries.count, part + chunkSize)]
+                let rows = slice.map(\.value.firstRow), weights = slice.map(\.value.rows)
+                let file = slice.first?.value.file ?? ""
+                let batch: RecordBatch = mapping.target == .teacherAttendance
+                    ? .teacherAttendance(slice.map { TeacherAttendanceMonth(teacherID: TeacherID($0.key.person), schoolID: SchoolID($0.key.school),
+                                                                           year: $0.key.year, month: $0.key.month, marks: $0.value.marks) })
+                    : .learnerAttendance(slice.map { LearnerAttendanceMonth(learnerID: LearnerID($0.key.person), schoolID: SchoolID($0.key.school),
+                                                                           year: $0.key.year, month: $0.key.month, marks: $0.value.marks) })
+                counts = counts + (try await writer.merge(batch, source: mapping.source, path: file, rows: rows, weights: weights))
+            }
+            monthMarks = [:]
+        }
+        try await writer.report(mapping: mapping.file, read: read, counts: counts, quarantined: quarantinedRows, skipped: skipped)
+    }
+
+    /// Merges the pending records (one file path per call; records keep their own rows).
+    func flush() async throws {
+        let path = currentFile
+        if !learners.isEmpty {
+            counts = counts + (try await writer.merge(.learners(learners.map(\.0)), source: mapping.source, path: path,
+                                                      rows: learners.map(\.1), weights: Array(repeating: 1, count: learners.count),
+                                                      columns: mappedColumns))
+            learners.removeAll(keepingCapacity: true)
+        }
+        if !teachers.isEmpty {
+            counts = counts + (try await writer.merge(.teachers(teachers.map(\.0)), source: mapping.source, path: path,
+                                                      rows: teachers.map(\.1), weights: Array(repeating: 1, count: teachers.count),
+                                                      columns: mappedColumns))
+            teachers.removeAll(keepingCapacity: true)
+        }
+        if !postingsOut.isEmpty {
+            _ = try await writer.merge(.postings(postingsOut.map(\.0)), source: mapping.source, path: path,
+                                       rows: postingsOut.map(\.1), weights: Array(repeating: 1, count: postingsOut.count))
+            postingsOut.removeAll(keepingCapacity: true)
+        }
+        if !enrolments.isEmpty {
+            counts = counts + (try await writer.merge(.enrolments(enrolments.map(\.0)), source: mapping.source, path: path,
+                                                      rows: enrolments.map(\.1), weights: Array(repeating: 1, count: enrolments.count),
+                                                      columns: mappedColumns))
+            enrolments.removeAll(keepingCapacity: true)
+        }
+        if !learnerMonths.isEmpty {
+            counts = counts + (try await writer.merge(.learnerAttendance(learnerMonths.map(\.0)), source: mapping.source, path: path,
+                                                      rows: learnerMonths.map(\.1), weights: Array(repeating: 1, count: learnerMonths.count)))
+            learnerMonths.removeAll(keepingCapacity: true)
+        }
+        if !quarantine.isEmpty {
+            try await writer.quarantine(quarantine)
+            quarantine.removeAll(keepingCapacity: true)
+        }
+    }
+
+    var currentFile = ""
+
+    /// The stored columns this mapping fills (others are never compared or overwritten).
+    lazy var mappedColumns: Set<String> = {
+        var out: Set<String> = []
+        for name in mapping.fields.keys {
+            switch name {
+            case "birth_date", "birth_year": out.formUnion(["birth_date", "birth_precision"])
+            case "source_key", "learner", "school", "year", "teacher", "posting_date": break
+            default: out.insert(name)
+            }
+        }
+        return out
+    }()
+
+    /// Flushes when the file changes, so that each merge carries one file's provenance.
+    func switchFile(_ name: String) async throws {
+        if name != currentFile {
+            if learners.count + teachers.count + enrolments.count + learnerMonths.count + postingsOut.count > 0 { try await flush() }
+            currentFile = name
+        }
+    }
+
+    static func json(_ fields: [String]) -> String {
+        (try? String(decoding: JSONEncoder().encode(fields), as: UTF8.self)) ?? "[]"
+    }
+
+    // MARK: Per target
+
+    func take(_ m: MappedReader, _ r: CSVRecord, row: Int, file: String, _ problems: inout [RowProblem]) async throws {
+        try await switchFile(file)
+        switch mapping.target {
+        case .learners: takeLearner(m, r, row: row, file: file, &problems)
+        case .teachers: takeTeacher(m, r, row: row, file: file, &problems)
+        case .enrolments: takeEnrolment(m, r, row: row, file: file, &problems)
+        case .learnerAttendance:
+            if m.has("days") { takeRegisterRow(m, r, row: row, file: file, &problems) } else { takeMark(m, r, row: row, file: file, teacher: false, &problems) }
+        case .teacherAttendance: takeMark(m, r, row: row, file: file, teacher: true, &problems)
+        }
+    }
+
+    /// True (and a problem noted) when `key` was already taken by an earlier row of this import.
+    func repeated(_ key: String, what: String, file: String, row: Int, column: String?, value: String, _ problems: inout [RowProblem]) -> Bool {
+        if let first = seen[key] {
+            problems.append(RowProblem(column: column, value: value, reason: "\(what) appears again in this import (first at \(first.file), row \(first.row))",
+                                       fix: "Keep one of the two rows"))
+            return true
+        }
+        seen[key] = (file, row)
+        return false
+    }
+
+    func school(_ m: MappedReader, _ r: CSVRecord, _ problems: inout [RowProblem], required: Bool = true) -> Int64? {
+        guard let code = m.string("school", r, &problems) else { return nil }
+        if let id = schools[code] { return id }
+        problems.append(RowProblem(column: m.column(of: "school"), value: code, reason: "no school has the code \(code.prefix(20))",
+                                   fix: "Check the school code, or import the school census first"))
+        return nil
+    }
+
+    func person(_ field: String, _ m: MappedReader, _ r: CSVRecord, _ problems: inout [RowProblem]) -> Int64? {
+        guard let key = m.string(field, r, &problems) else { return nil }
+        let source = mapping.fields[field]?.keySource ?? mapping.source
+        if let id = referenced[source]?[key] { return id }
+        problems.append(RowProblem(column: m.column(of: field), value: key,
+                                   reason: "no \(field) with the \(source) key \(key.prefix(40)) is stored",
+                                   fix: "Check the \(field)'s identifier, or import the \(field)s from \(source) first"))
+        return nil
+    }
+
+    func takeLearner(_ m: MappedReader, _ r: CSVRecord, row: Int, file: String, _ problems: inout [RowProblem]) {
+        let key = m.string("source_key", r, &problems)
+        let given = m.string("given_name", r, &problems)
+        let family = m.string("family_name", r, &problems)
+        let sex = m.sex("sex", r, &problems)
+        var birth = m.day("birth_date", r, &problems).map { BirthDate(day: $0) }
+        if birth == nil, let y = m.int("birth_year", r, &problems) {
+            if let d = Day(year: y, month: 7, day: 1), (1900...2100).contains(y) { birth = BirthDate(day: d, precision: .yearOnly) } else {
+                problems.append(RowProblem(column: m.column(of: "birth_year"), value: "\(y)", reason: "\(y) is not a year of birth", fix: "Write the year with four digits"))
+            }
+        }
+        var f = Functioning()
+        for d in FunctioningDomain.allCases { f[d] = m.difficulty("wg_" + d.rawValue, r, &problems) }
+        let language = m.string("home_language", r, &problems)
+        guard problems.isEmpty, let key, let given, let family, let sex else { return }
+        if repeated("L" + key, what: "the learner \(key.prefix(40))", file: file, row: row, column: m.column(of: "source_key"), value: key, &problems) { return }
+        let id: Int64
+        if let existing = ownKeys[key] { id = existing } else { nextID += 1; id = nextID; ownKeys[key] = id }
+        learners.append((Learner(id: LearnerID(id), givenName: given, familyName: family, sex: sex, birthDate: birth, functioning: f,
+                                 homeLanguage: language, sourceKeys: [SourceKey(source: mapping.source, key: key)]), row))
+    }
+
+    func takeTeacher(_ m: MappedReader, _ r: CSVRecord, row: Int, file: String, _ problems: inout [RowProblem]) {
+        let key = m.string("source_key", r, &problems)
+        let given = m.string("given_name", r, &problems)
+        let family = m.string("family_name", r, &problems)
+        let sex = m.sex("sex", r, &problems)
+        let birth = m.day("birth_date", r, &problems)
+        let trained = m.bool("trained", r, &problems) ?? false
+        let qualification = m.string("qualification", r, &problems) ?? ""
+        let subjects = (m.string("subjects", r, &problems) ?? "").split(whereSeparator: { $0 == ";" || $0 == "," }).map { $0.trimmingCharacters(in: .whitespaces) }
+        var school: Int64?
+        var start: Day?
+        if m.has("school") {
+            school = self.school(m, r, &problems)
+            start = m.day("posting_date", r, &problems)
+            if school != nil && start == nil && problems.isEmpty {
+                problems.append(RowProblem(column: m.column(of: "posting_date"), value: "", reason: "the posting has no start date",
+                                           fix: "Fill in the date the teacher was posted to the school"))
+            }
+        }
+        guard problems.isEmpty, let key, let given, let family, let sex else { return }
+        if repeated("T" + key, what: "the teacher \(key.prefix(40))", file: file, row: row, column: m.column(of: "source_key"), value: key, &problems) { return }
+        let id: Int64
+        if let existing = ownKeys[key] { id = existing } else { nextID += 1; id = nextID; ownKeys[key] = id }
+        teachers.append((Teacher(id: TeacherID(id), givenName: given, familyName: family, sex: sex, birthDate: birth, trained: trained,
+                                 qualification: qualification, subjects: subjects, sourceKeys: [SourceKey(source: mapping.source, key: key)]), row))
+        if let school, let start { postingsOut.append((TeacherPosting(teacherID: TeacherID(id), schoolID: SchoolID(school), start: start), row)) }
+    }
+
+    func takeEnrolment(_ m: MappedReader, _ r: CSVRecord, row: Int, file: String, _ problems: inout [RowProblem]) {
+        let learner = person("learner", m, r, &problems)
+        let school = self.school(m, r, &problems)
+        let year = m.int("year", r, &problems)
+        let grade = m.int("grade", r, &problems)
+        let section = m.string("section", r, &problems) ?? ""
+        let status = m.status("status", r, &problems) ?? .enrolled
+        let start = m.day("start_date", r, &problems)
+        let end = m.day("end_date", r, &problems)
+        if let year, !years.contains(year) {
+            problems.append(RowProblem(column: m.column(of: "year"), value: "\(year)", reason: "the school year \(year) is not in the calendar",
+                                       fix: "Import that year's school calendar first, or check the year"))
+        }
+        if let grade, !(0...13).contains(grade) {
+            problems.append(RowProblem(column: m.column(of: "grade"), value: "\(grade)", reason: "grade \(grade) is outside 0–13", fix: "Write the grade as a number from 0 (pre-primary) to 13"))
+        }
+        if let start, let end, end < start {
+            problems.append(RowProblem(column: m.column(of: "end_date"), value: end.iso, reason: "the enrolment ends before it starts", fix: "Check the start and end dates"))
+        }
+        guard problems.isEmpty, let learner, let school, let year, let grade else { return }
+        if repeated("E\(learner)/\(year)/\(school)", what: "this learner's enrolment at this school in \(year)", file: file, row: row,
+                    column: m.column(of: "learner"), value: "", &problems) { return }
+        enrolments.append((Enrolment(learnerID: LearnerID(learner), yearID: year, schoolID: SchoolID(school), grade: grade, section: section,
+                                     status: status, start: start, end: end), row))
+    }
+
+    func takeRegisterRow(_ m: MappedReader, _ r: CSVRecord, row: Int, file: String, _ problems: inout [RowProblem]) {
+        let learner = person("learner", m, r, &problems)
+        let school = self.school(m, r, &problems)
+        guard let month = m.month("month", r, &problems) else { return }
+        let marks = m.days(r, length: Day.daysIn(month: month.month, year: month.year), &problems)
+        guard let learner, let school, problems.isEmpty else { return }
+        guard writerYear(month.year, month.month) != nil else {
+            problems.append(RowProblem(column: m.column(of: "month"), value: "\(month.year)-\(month.month)",
+                                       reason: "\(month.year)-\(month.month < 10 ? "0" : "")\(month.month) is outside every school year in the calendar",
+                                       fix: "Import that year's school calendar first, or check the month"))
+            return
+        }
+        if repeated("A\(learner)/\(school)/\(month.year)/\(month.month)", what: "this learner's register for \(month.year)-\(month.month)",
+                    file: file, row: row, column: m.column(of: "learner"), value: "", &problems) { return }
+        learnerMonths.append((LearnerAttendanceMonth(learnerID: LearnerID(learner), schoolID: SchoolID(school), year: month.year,
+                                                     month: month.month, marks: marks), row))
+    }
+
+    var yearCache: [Int: Int?] = [:]
+    var calendar: [(id: Int, start: Day, end: Day)] = []
+
+    func writerYear(_ year: Int, _ month: Int) -> Int? {
+        let k = year * 100 + month
+        if let v = yearCache[k] { return v }
+        let v = syncYear(year, month)
+        yearCache[k] = v
+        return v
+    }
+
+    /// Months the calendar covers, computed once (the writer's lookup is async; this one is not).
+    func syncYear(_ year: Int, _ month: Int) -> Int? {
+        // Mirrors YearLookup: the year containing the 15th, else the 1st.
+        for d in [15, 1] {
+            if let day = Day(year: year, month: month, day: d), let y = calendar.first(where: { $0.start <= day && day <= $0.end }) { return y.id }
+        }
+        return nil
+    }
+
+    func takeMark(_ m: MappedReader, _ r: CSVRecord, row: Int, file: String, teacher: Bool, _ problems: inout [RowProblem]) {
+        let who = person(teacher ? "teacher" : "learner", m, r, &problems)
+        let day = m.day("date", r, &problems)
+        let mark = m.mark("mark", r, &problems)
+        var school: Int64?
+        if m.has("school") { school = self.school(m, r, &problems) } else if let who, let day {
+            school = postings[who]?.last(where: { $0.start <= day && ($0.end.map { day <= $0 } ?? true) })?.school
+            if school == nil {
+                problems.append(RowProblem(column: m.column(of: "date"), value: day.iso, reason: "the teacher was not posted to any school on \(day.iso)",
+                                           fix: "Check the date, or import the teacher's posting first"))
+            }
+        }
+        guard problems.isEmpty, let who, let day, let mark, let school else { return }
+        guard writerYear(day.year, day.month) != nil else {
+            problems.append(RowProblem(column: m.column(of: "date"), value: day.iso, reason: "\(day.iso) is outside every school year in the calendar",
+                                       fix: "Import that year's school calendar first, or check the date"))
+            return
+        }
+        let key = MonthKey(person: who, school: school, year: day.year, month: day.month)
+        var entry = monthMarks[key] ?? (MonthMarks(), 0, row, file)
+        if entry.marks.mark(day: day.dayOfMonth) != nil {
+            problems.append(RowProblem(column: m.column(of: "date"), value: day.iso, reason: "a second mark for the same person and day",
+                                       fix: "Keep one of the two rows"))
+            return
+        }
+        entry.marks.set(mark, day: day.dayOfMonth)
+        entry.rows += 1
+        monthMarks[key] = entry
+    }
+}

@@ -1,0 +1,107 @@
+import DarasaCore
+
+/// What a mapped source can feed: each target is a kind of record in Darasa's model, with the
+/// fields a mapping may fill. `docs/import-mappings.md` is generated from the same table (see
+/// `ImportTarget.reference`).
+public enum ImportTarget: String, Sendable, CaseIterable, Codable {
+    case learners
+    case teachers
+    case enrolments
+    case learnerAttendance = "learner_attendance"
+    case teacherAttendance = "teacher_attendance"
+
+    public var fields: [TargetField] {
+        switch self {
+        case .learners:
+            [TargetField("source_key", .text, required: true, "the learner's identifier in this source (e.g. the SMS sourcedId)"),
+             TargetField("given_name", .text, required: true, "given (first) name"),
+             TargetField("family_name", .text, required: true, "family (last) name"),
+             TargetField("sex", .sex, required: true, "female or male"),
+             TargetField("birth_date", .date, "date of birth"),
+             TargetField("birth_year", .integer, "year of birth, when only the year is known"),
+             TargetField("home_language", .text, "home language (ISO 639-3 code, e.g. swa)")]
+                + FunctioningDomain.allCases.map { TargetField("wg_" + $0.rawValue, .difficulty, "Washington Group \($0.rawValue.replacingOccurrences(of: "_", with: " ")) answer") }
+        case .teachers:
+            [TargetField("source_key", .text, required: true, "the teacher's identifier in this source (e.g. payroll number)"),
+             TargetField("given_name", .text, required: true, "given names"),
+             TargetField("family_name", .text, required: true, "family name (surname)"),
+             TargetField("sex", .sex, required: true, "female or male"),
+             TargetField("birth_date", .date, "date of birth"),
+             TargetField("qualification", .text, "highest teaching qualification"),
+             TargetField("trained", .bool, "whether the teacher holds a teaching qualification (yes/no)"),
+             TargetField("subjects", .text, "subjects taught, as written in the source"),
+             TargetField("school", .school, "the school code of the current posting"),
+             TargetField("posting_date", .date, "the date the current posting started")]
+        case .enrolments:
+            [TargetField("learner", .learner, required: true, "the learner's identifier (in `source`, default this mapping's source)"),
+             TargetField("school", .school, required: true, "the school code"),
+             TargetField("year", .integer, required: true, "the school year (e.g. 2024)"),
+             TargetField("grade", .integer, required: true, "grade (0 = pre-primary … 13)"),
+             TargetField("section", .text, "class section (stream), e.g. B"),
+             TargetField("status", .enrolmentStatus, "enrolled, transferred_in, transferred_out, repeating, promoted, dropped_out or completed (default enrolled)"),
+             TargetField("start_date", .date, "first day on the roll"),
+             TargetField("end_date", .date, "last day on the roll, if the learner left")]
+        case .learnerAttendance:
+            [TargetField("learner", .learner, required: true, "the learner's identifier (in `source`, default this mapping's source)"),
+             TargetField("school", .school, required: true, "the school code"),
+             TargetField("month", .month, "the month of a register row (YYYY-MM), with `days`"),
+             TargetField("days", .days, "one column per day of the month, e.g. d01 … d31, with `month`"),
+             TargetField("date", .date, "the day of a one-mark-per-row file, with `mark`"),
+             TargetField("mark", .mark, "present, absent, late or excused, with `date`")]
+        case .teacherAttendance:
+            [TargetField("teacher", .teacher, required: true, "the teacher's identifier (in `source`, default this mapping's source)"),
+             TargetField("school", .school, "the school code (default: the teacher's posting on that day)"),
+             TargetField("date", .date, required: true, "the day"),
+             TargetField("mark", .mark, required: true, "present, absent, late or excused")]
+        }
+    }
+
+    public func field(_ name: String) -> TargetField? { fields.first { $0.name == name } }
+}
+
+/// What a field holds, which decides how its text is read.
+public enum FieldKind: String, Sendable {
+    case text, integer, number, date, month, sex, bool, difficulty, enrolmentStatus = "enrolment status", mark, days
+    /// References, resolved against what is already stored: a school code, a learner's or a
+    /// teacher's source key.
+    case school, learner, teacher
+
+    /// Words every mapping understands without a `values:` map (case-insensitive).
+    var builtInValues: [String: String] {
+        switch self {
+        case .sex: ["f": "female", "female": "female", "girl": "female", "g": "female", "m": "male", "male": "male", "boy": "male", "b": "male"]
+        case .bool: ["y": "true", "yes": "true", "true": "true", "1": "true", "n": "false", "no": "false", "false": "false", "0": "false"]
+        case .difficulty: ["1": "1", "2": "2", "3": "3", "4": "4", "no_difficulty": "1", "some_difficulty": "2",
+                           "a_lot_of_difficulty": "3", "cannot_do_at_all": "4", "cannot": "4"]
+        case .mark: ["p": "present", "present": "present", "a": "absent", "absent": "absent", "l": "late", "late": "late",
+                     "e": "excused", "excused": "excused"]
+        case .enrolmentStatus: Dictionary(uniqueKeysWithValues: EnrolmentStatus.allCases.map { ($0.rawValue, $0.rawValue) })
+        default: [:]
+        }
+    }
+
+    /// The canonical values a `values:` map may map to (nil: any text).
+    var canonicalValues: Set<String>? {
+        switch self {
+        case .sex: ["female", "male"]
+        case .bool: ["true", "false"]
+        case .difficulty: ["1", "2", "3", "4"]
+        case .mark, .days: ["present", "absent", "late", "excused", ""]
+        case .enrolmentStatus: Set(EnrolmentStatus.allCases.map(\.rawValue))
+        default: nil
+        }
+    }
+}
+
+public struct TargetField: Sendable {
+    public var name: String
+    public var kind: FieldKind
+    public var required: Bool
+    public var help: String
+    init(_ name: String, _ kind: FieldKind, required: Bool = false, _ help: String) {
+        self.name = name
+        self.kind = kind
+        self.required = required
+        self.help = help
+    }
+}

@@ -1,0 +1,207 @@
+import DarasaCore
+
+/// How the records of a merge compared with what was stored, counted in source rows.
+public struct MergeCounts: Sendable, Hashable, Codable {
+    public var stored = 0
+    public var updated = 0
+    public var unchanged = 0
+    public init(stored: Int = 0, updated: Int = 0, unchanged: Int = 0) {
+        self.stored = stored
+        self.updated = updated
+        self.unchanged = unchanged
+    }
+    public static func + (a: MergeCounts, b: MergeCounts) -> MergeCounts {
+        MergeCounts(stored: a.stored + b.stored, updated: a.updated + b.updated, unchanged: a.unchanged + b.unchanged)
+    }
+}
+
+/// A row an import could not take, kept with the reason and the row as it was read (so that a
+/// corrected copy can be downloaded, fixed and imported again).
+public struct QuarantinedRow: Sendable, Hashable {
+    public var file: String
+    public var row: Int
+    public var column: String?
+    public var value: String
+    public var reason: String
+    public var fix: String
+    /// The file's header and the row's fields, as JSON arrays of strings.
+    public var header: String
+    public var raw: String
+    public init(file: String, row: Int, column: String?, value: String, reason: String, fix: String, header: String, raw: String) {
+        self.file = file
+        self.row = row
+        self.column = column
+        self.value = value
+        self.reason = reason
+        self.fix = fix
+        self.header = header
+        self.raw = raw
+    }
+}
+
+/// The natural key of each table a mapped import merges into. Columns outside the key (and
+/// outside provenance) are compared, updated in place when they differ, and their old and new
+/// values written to `record_history`. Source-key tables only ever gain rows.
+enum MergeKeys {
+    static let keys: [String: [String]] = [
+        "learners": ["id"],
+        "teachers": ["id"],
+        "enrolments": ["learner_id", "year_id", "school_id"],
+        "teacher_postings": ["teacher_id", "school_id", "start_date"],
+        "class_assignments": ["teacher_id", "year_id", "school_id", "grade", "section", "subject"],
+        "learner_attendance": ["learner_id", "school_id", "year", "month"],
+        "teacher_attendance": ["teacher_id", "school_id", "year", "month"],
+        "learner_source_keys": ["source", "source_key"],
+        "teacher_source_keys": ["source", "source_key"],
+    ]
+    static let insertOnly: Set<String> = ["learner_source_keys", "teacher_source_keys"]
+    static let provenance: Set<String> = ["file_id", "src_row"]
+}
+
+extension BatchWriter {
+    /// Merges records into the store by their natural keys: new ones are inserted, changed ones
+    /// updated in place (with history), identical ones left alone. `weights[i]` is the number
+    /// of source rows behind record i (1 for most; a month of daily marks is many), so that the
+    /// counts add up to rows read. A record key must not repeat within one call.
+    /// `columns`, when given, limits what is compared and updated in the primary table to those
+    /// columns (a source that does not carry a field never overwrites it).
+    public func merge(_ batch: RecordBatch, source: String, path: String, rows: [Int], weights: [Int],
+                      columns: Set<String>? = nil) async throws -> MergeCounts {
+        let fileID = try await fileID(source: source, path: path, deviceID: nil)
+        var counts = MergeCounts()
+        let tables = try RecordRows.rows(for: batch, fileID: fileID, sourceRows: rows, years: years)
+        for (index, table) in tables.enumerated() where !table.rows.isEmpty {
+            guard let key = MergeKeys.keys[table.table] else {
+                throw StoreError(.invalid, "Records of \(table.table) cannot be merged by key yet; import them with a full load.")
+            }
+            let c = try await mergeTable(table, key: key, weights: index == 0 ? weights : nil, only: index == 0 ? columns : nil)
+            if index == 0 { counts = c }
+        }
+        records += batch.count
+        touchedSchools.formUnion(RecordRows.touchedSchools(batch))
+        switch batch {
+        case .learnerAttendance(let months): attendanceLearners.formUnion(months.map(\.learnerID.rawValue))
+        case .teacherAttendance(let months): attendanceTeachers.formUnion(months.map(\.teacherID.rawValue))
+        default: break
+        }
+        return counts
+    }
+
+    private func mergeTable(_ t: TableRows, key: [String], weights: [Int]?, only: Set<String>?) async throws -> MergeCounts {
+        let c = connection
+        let total = weights?.reduce(0, +) ?? t.rows.count
+        if emptyAtStart[t.table] == nil {
+            emptyAtStart[t.table] = try await c.query("SELECT 1 FROM \(t.table) LIMIT 1", []).isEmpty
+        }
+        if emptyAtStart[t.table] == true {
+            try await c.bulkInsert(table: t.table, columns: t.columns, rows: t.rows)
+            return MergeCounts(stored: total)
+        }
+        let stage = "stage_" + t.table
+        let cols = t.columns
+        let compare = cols.filter { !key.contains($0) && !MergeKeys.provenance.contains($0) && (only?.contains($0) ?? true) }
+        try await c.execute("DROP TABLE IF EXISTS \(stage)", [])
+        try await c.execute("CREATE TEMP TABLE \(stage) AS SELECT \(cols.joined(separator: ", ")), CAST(0 AS BIGINT) AS w_ FROM \(t.table) WHERE 1 = 0", [])
+        try await c.bulkInsert(table: stage, columns: cols + ["w_"], rows: t.rows.enumerated().map { i, r in r + [.int(Int64(weights?[i] ?? 1))] })
+        let on = key.map { "t.\($0) = s.\($0)" }.joined(separator: " AND ")
+        let differs = compare.isEmpty || MergeKeys.insertOnly.contains(t.table) ? "1 = 0"
+            : compare.map { "t.\($0) IS DISTINCT FROM s.\($0)" }.joined(separator: " OR ")
+        let row = try await c.query("""
+            SELECT COALESCE(SUM(CASE WHEN t.\(key[0]) IS NULL THEN s.w_ ELSE 0 END), 0),
+                   COALESCE(SUM(CASE WHEN t.\(key[0]) IS NOT NULL AND (\(differs)) THEN s.w_ ELSE 0 END), 0),
+                   COALESCE(SUM(CASE WHEN t.\(key[0]) IS NOT NULL AND (\(differs)) THEN 1 ELSE 0 END), 0)
+            FROM \(stage) s LEFT JOIN \(t.table) t ON \(on)
+            """, []).first
+        let fresh = Int(row?.int(0) ?? 0), changedRows = Int(row?.int(1) ?? 0), changedRecords = row?.int(2) ?? 0
+        if changedRecords > 0 {
+            let keyText = key.map { "CAST(s.\($0) AS TEXT)" }.joined(separator: " || '/' || ")
+            for col in compare {
+                try await c.execute("""
+                    INSERT INTO record_history (batch_id, table_name, record_key, column_name, old_value, new_value)
+                    SELECT ?, ?, \(keyText), ?, CAST(t.\(col) AS TEXT), CAST(s.\(col) AS TEXT)
+                    FROM \(stage) s JOIN \(t.table) t ON \(on) WHERE t.\(col) IS DISTINCT FROM s.\(col)
+                    """, [.int(batchID), .text(t.table), .text(col)])
+            }
+            let sets = (compare + cols.filter { MergeKeys.provenance.contains($0) }).map { "\($0) = s.\($0)" }.joined(separator: ", ")
+            let target = t.table
+            try await c.execute("""
+                UPDATE \(target) SET \(sets) FROM \(stage) s
+                WHERE \(key.map { "\(target).\($0) = s.\($0)" }.joined(separator: " AND "))
+                  AND (\(compare.map { "\(target).\($0) IS DISTINCT FROM s.\($0)" }.joined(separator: " OR ")))
+                """, [])
+        }
+        if fresh > 0 {
+            try await c.execute("""
+                INSERT INTO \(t.table) (\(cols.joined(separator: ", ")))
+                SELECT \(cols.map { "s.\($0)" }.joined(separator: ", ")) FROM \(stage) s
+                WHERE NOT EXISTS (SELECT 1 FROM \(t.table) t WHERE \(on))
+                """, [])
+        }
+        try await c.execute("DROP TABLE \(stage)", [])
+        return MergeCounts(stored: fresh, updated: changedRows, unchanged: total - fresh - changedRows)
+    }
+
+    /// Keeps rows the import could not take.
+    public func quarantine(_ rows: [QuarantinedRow]) async throws {
+        guard !rows.isEmpty else { return }
+        try await connection.bulkInsert(table: "quarantine",
+            columns: ["batch_id", "file", "src_row", "column_name", "value", "reason", "fix", "header", "raw"],
+            rows: rows.map { [.int(batchID), .text($0.file), .int(Int64($0.row)), SQLValue($0.column), .text($0.value),
+                              .text($0.reason), .text($0.fix), .text($0.header), .text($0.raw)] })
+    }
+
+    /// Writes the batch's row counts (read = stored + updated + unchanged + quarantined).
+    public func report(mapping: String, read: Int, counts: MergeCounts, quarantined: Int, skipped: Int) async throws {
+        try await connection.execute("""
+            UPDATE import_batches SET mapping = ?, rows_read = ?, rows_stored = ?, rows_updated = ?, rows_unchanged = ?,
+              rows_quarantined = ?, rows_skipped = ? WHERE id = ?
+            """, [.text(mapping), .int(Int64(read)), .int(Int64(counts.stored)), .int(Int64(counts.updated)),
+                  .int(Int64(counts.unchanged)), .int(Int64(quarantined)), .int(Int64(skipped)), .int(batchID)])
+    }
+
+    // MARK: Lookups inside the batch's transaction
+
+    /// School code → school ID, for every school stored.
+    public func schoolIDsByCode() async throws -> [String: Int64] {
+        var out: [String: Int64] = [:]
+        for r in try await connection.query("SELECT id, official_code FROM schools", []) {
+            if let id = r.int(0), let code = r.text(1) { out[code] = id }
+        }
+        return out
+    }
+
+    public enum Person: String, Sendable { case learner, teacher }
+
+    /// A source's keys → the person they identify.
+    public func sourceKeys(_ person: Person, source: String) async throws -> [String: Int64] {
+        var out: [String: Int64] = [:]
+        for r in try await connection.query("SELECT source_key, \(person.rawValue)_id FROM \(person.rawValue)_source_keys WHERE source = ?", [.text(source)]) {
+            if let k = r.text(0), let id = r.int(1) { out[k] = id }
+        }
+        return out
+    }
+
+    /// The largest ID in use in `learners` or `teachers` (new records are numbered after it).
+    public func maxID(_ person: Person) async throws -> Int64 {
+        try await connection.scalarInt("SELECT COALESCE(MAX(id), 0) FROM \(person.rawValue)s", []) ?? 0
+    }
+
+    /// Each teacher's postings (school, start, end), for placing check-ins at a school.
+    public func postings() async throws -> [Int64: [(school: Int64, start: Day, end: Day?)]] {
+        var out: [Int64: [(Int64, Day, Day?)]] = [:]
+        for r in try await connection.query("SELECT teacher_id, school_id, start_date, end_date FROM teacher_postings ORDER BY teacher_id, start_date", []) {
+            guard let t = r.int(0), let s = r.int(1), let start = r.text(2).flatMap({ Day(iso: $0) }) else { continue }
+            out[t, default: []].append((s, start, r.text(3).flatMap { Day(iso: $0) }))
+        }
+        return out
+    }
+
+    /// The academic years stored (IDs, e.g. 2024).
+    public func yearIDs() -> Set<Int> { Set(years.years.map(\.id)) }
+
+    /// The academic years loaded: ID, first and last day.
+    public func calendar() -> [(id: Int, start: Day, end: Day)] { years.years }
+
+    /// The academic year a calendar month belongs to, if any is loaded.
+    public func yearID(year: Int, month: Int) -> Int? { years.yearID(year: year, month: month) }
+}
