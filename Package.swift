@@ -90,6 +90,9 @@ let package = Package(
             "DarasaTestSupport",
             .product(name: "PropertyBased", package: "swift-property-based"),
         ]),
+        .testTarget(name: "DarasaImportTests", dependencies: [
+            "DarasaImport", "DarasaIngest", "DarasaStore", "DarasaCore", "DarasaGenerator", "DarasaTestSupport",
+        ]),
         .testTarget(name: "DarasaAnalyticsTests", dependencies: [
             "DarasaAnalytics", "DarasaStore", "DarasaCore", "DarasaTestSupport", "DarasaGenerator", "DarasaIngest",
         ]),

@@ -171,6 +171,10 @@ public final class PostgresDatabase: SQLDatabase {
             return try await body()
         } catch let error as StoreError {
             throw error
+        } catch let tx as PostgresTransactionError {
+            // An error of the caller's own (bad input found mid-import) passes through as it is.
+            if let inner = tx.closureError, !(inner is PSQLError) { throw inner }
+            throw Self.storeError(tx, connecting: nil)
         } catch {
             throw Self.storeError(error, connecting: nil)
         }

@@ -107,9 +107,9 @@ extension BatchWriter {
         let differs = compare.isEmpty || MergeKeys.insertOnly.contains(t.table) ? "1 = 0"
             : compare.map { "t.\($0) IS DISTINCT FROM s.\($0)" }.joined(separator: " OR ")
         let row = try await c.query("""
-            SELECT COALESCE(SUM(CASE WHEN t.\(key[0]) IS NULL THEN s.w_ ELSE 0 END), 0),
-                   COALESCE(SUM(CASE WHEN t.\(key[0]) IS NOT NULL AND (\(differs)) THEN s.w_ ELSE 0 END), 0),
-                   COALESCE(SUM(CASE WHEN t.\(key[0]) IS NOT NULL AND (\(differs)) THEN 1 ELSE 0 END), 0)
+            SELECT CAST(COALESCE(SUM(CASE WHEN t.\(key[0]) IS NULL THEN s.w_ ELSE 0 END), 0) AS BIGINT),
+                   CAST(COALESCE(SUM(CASE WHEN t.\(key[0]) IS NOT NULL AND (\(differs)) THEN s.w_ ELSE 0 END), 0) AS BIGINT),
+                   CAST(COALESCE(SUM(CASE WHEN t.\(key[0]) IS NOT NULL AND (\(differs)) THEN 1 ELSE 0 END), 0) AS BIGINT)
             FROM \(stage) s LEFT JOIN \(t.table) t ON \(on)
             """, []).first
         let fresh = Int(row?.int(0) ?? 0), changedRows = Int(row?.int(1) ?? 0), changedRecords = row?.int(2) ?? 0

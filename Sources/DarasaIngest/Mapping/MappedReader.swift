@@ -92,10 +92,12 @@ public final class MappedReader {
                              fix: "Correct the column name in the mapping, or export the file with that column")
         }
         for f in mapping.filters { filterIndexes.append((try column(f.column, line: f.line), f.value)) }
-        for (name, spec) in mapping.fields {
-            guard let field = mapping.target.field(name) else { continue }
-            var values = field.kind.builtInValues
-            for (k, v) in spec.values { values[k] = v }
+        for field in mapping.target.fields {
+            guard let spec = mapping.fields[field.name] else { continue }
+            let name = field.name
+            let builtIn = field.kind.builtInValues
+            var values = builtIn
+            for (k, v) in spec.values { values[k] = builtIn[v] ?? v }
             if field.kind == .days, let template = spec.columnTemplate {
                 var columns: [Int] = []
                 var names: [String] = []

@@ -311,7 +311,7 @@ private struct Parser {
             case "values":
                 for (from, _, to) in try pairs(value, "values") {
                     let canonical = try scalar(to, "a value").lowercased()
-                    if let allowed = field.kind.canonicalValues, !allowed.contains(canonical) {
+                    if let allowed = field.kind.canonicalValues, !allowed.contains(canonical), field.kind.builtInValues[canonical] == nil {
                         throw fail(to, "\"\(canonical)\" is not a value of \(field.name)",
                                    "Map to one of: \(allowed.filter { !$0.isEmpty }.sorted().joined(separator: ", "))")
                     }
