@@ -16,8 +16,8 @@ public struct CensusReturn: Hashable, Codable, Sendable {
     public var hasElectricity: Bool?
 
     public init(schoolID: SchoolID, yearID: Int, submittedOn: Day?, enrolment: [GradeCount],
-                teachersFemale: Int?, teachersMale: Int?, teachersTrained: Int?, classrooms: Int?,
-                latrines: Int?, hasWater: Bool?, hasElectricity: Bool?) {
+                teachersFemale: Int? = nil, teachersMale: Int? = nil, teachersTrained: Int? = nil, classrooms: Int? = nil,
+                latrines: Int? = nil, hasWater: Bool? = nil, hasElectricity: Bool? = nil) {
         self.schoolID = schoolID
         self.yearID = yearID
         self.submittedOn = submittedOn

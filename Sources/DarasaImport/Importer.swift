@@ -168,6 +168,12 @@ final class ImportRun: @unchecked Sendable {
     /// Long-format attendance: marks per person-school-month, with the rows behind them.
     var monthMarks: [MonthKey: (marks: MonthMarks, rows: Int, firstRow: Int, file: String)] = [:]
 
+    var schoolRows: [String: SchoolRow] = [:]
+    var censusReturns: [(CensusReturn, Int)] = []
+    var censusGrades: [(CensusReturn, Int)] = []
+    var sessions: [SessionRow] = []
+    var holidayRows: [(year: Int, holiday: Holiday, row: Int)] = []
+
     struct MonthKey: Hashable { var person: Int64; var school: Int64; var year: Int; var month: Int }
 
     init(mapping: Mapping, writer: BatchWriter, chunkSize: Int, files: [ImportFile],
@@ -199,6 +205,7 @@ final class ImportRun: @unchecked Sendable {
             let s = mapping.fields["teacher"]?.keySource ?? mapping.source
             referenced[s] = try await writer.sourceKeys(.teacher, source: s)
             if mapping.fields["school"] == nil { postings = try await writer.postings() }
+        case .schools, .censusReturns, .censusEnrolment, .calendar, .holidays: break
         }
     }
 
@@ -242,9 +249,11 @@ final class ImportRun: @unchecked Sendable {
                                  bytesTotal: bytesTotal, rows: read, elapsed: Date().timeIntervalSince(started)))
     }
 
-    var pending: Int { learners.count + teachers.count + enrolments.count + learnerMonths.count + quarantine.count }
+    var pending: Int { learners.count + teachers.count + enrolments.count + learnerMonths.count + quarantine.count + censusReturns.count + censusGrades.count + holidayRows.count }
 
     func finish() async throws {
+        try await finishSchools()
+        try await finishCalendar()
         try await flush()
         if !monthMarks.isEmpty {
             let entries = monthMarks.sorted { ($0.key.person, $0.key.year, $0.key.month) < ($1.key.person, $1.key.year, $1.key.month) }
@@ -295,6 +304,7 @@ final class ImportRun: @unchecked Sendable {
                                                       rows: learnerMonths.map(\.1), weights: Array(repeating: 1, count: learnerMonths.count)))
             learnerMonths.removeAll(keepingCapacity: true)
         }
+        try await flushCensusAndHolidays(path: path)
         if !quarantine.isEmpty {
             try await writer.quarantine(quarantine)
             quarantine.removeAll(keepingCapacity: true)
@@ -309,7 +319,10 @@ final class ImportRun: @unchecked Sendable {
         for name in mapping.fields.keys {
             switch name {
             case "birth_date", "birth_year": out.formUnion(["birth_date", "birth_precision"])
-            case "source_key", "learner", "school", "year", "teacher", "posting_date": break
+            case "source_key", "learner", "school", "year", "teacher", "posting_date", "code", "country_code", "country_name", "submitted_on" where mapping.target != .censusReturns: break
+            case let f where f.hasPrefix("area"): break
+            case "languages": out.insert("languages")
+            case "female", "male", "total": out.insert(name)
             default: out.insert(name)
             }
         }
@@ -319,7 +332,8 @@ final class ImportRun: @unchecked Sendable {
     /// Flushes when the file changes, so that each merge carries one file's provenance.
     func switchFile(_ name: String) async throws {
         if name != currentFile {
-            if learners.count + teachers.count + enrolments.count + learnerMonths.count + postingsOut.count > 0 { try await flush() }
+            if learners.count + teachers.count + enrolments.count + learnerMonths.count + postingsOut.count
+                + censusReturns.count + censusGrades.count + holidayRows.count > 0 { try await flush() }
             currentFile = name
         }
     }
@@ -333,6 +347,11 @@ final class ImportRun: @unchecked Sendable {
     func take(_ m: MappedReader, _ r: CSVRecord, row: Int, file: String, _ problems: inout [RowProblem]) async throws {
         try await switchFile(file)
         switch mapping.target {
+        case .schools: takeSchool(m, r, row: row, file: file, &problems)
+        case .censusReturns: takeCensusReturn(m, r, row: row, file: file, &problems)
+        case .censusEnrolment: takeCensusGrade(m, r, row: row, file: file, &problems)
+        case .calendar: takeSession(m, r, row: row, file: file, raw: Self.json(m.primaryFields(r)), header: Self.json(m.primaryHeader), &problems)
+        case .holidays: takeHoliday(m, r, row: row, file: file, &problems)
         case .learners: takeLearner(m, r, row: row, file: file, &problems)
         case .teachers: takeTeacher(m, r, row: row, file: file, &problems)
         case .enrolments: takeEnrolment(m, r, row: row, file: file, &problems)

@@ -51,6 +51,14 @@ enum MergeKeys {
         "class_assignments": ["teacher_id", "year_id", "school_id", "grade", "section", "subject"],
         "learner_attendance": ["learner_id", "school_id", "year", "month"],
         "teacher_attendance": ["teacher_id", "school_id", "year", "month"],
+        "org_levels": ["depth"],
+        "org_units": ["id"],
+        "schools": ["id"],
+        "census_returns": ["school_id", "year_id"],
+        "census_enrolment": ["school_id", "year_id", "grade"],
+        "academic_years": ["id"],
+        "terms": ["year_id", "number"],
+        "holidays": ["year_id", "day"],
         "learner_source_keys": ["source", "source_key"],
         "teacher_source_keys": ["source", "source_key"],
     ]
@@ -65,16 +73,24 @@ extension BatchWriter {
     /// counts add up to rows read. A record key must not repeat within one call.
     /// `columns`, when given, limits what is compared and updated in the primary table to those
     /// columns (a source that does not carry a field never overwrites it).
+    /// `tables`, when given, limits the merge to those of the batch's tables (e.g. only the
+    /// holidays of an academic-year record); the first of them is the one counted.
     public func merge(_ batch: RecordBatch, source: String, path: String, rows: [Int], weights: [Int],
-                      columns: Set<String>? = nil) async throws -> MergeCounts {
+                      columns: Set<String>? = nil, tables only: Set<String>? = nil) async throws -> MergeCounts {
         let fileID = try await fileID(source: source, path: path, deviceID: nil)
         var counts = MergeCounts()
-        let tables = try RecordRows.rows(for: batch, fileID: fileID, sourceRows: rows, years: years)
+        if case .academicYears(let ys) = batch {
+            for y in ys where !years.years.contains(where: { $0.id == y.id }) { years.years.append((y.id, y.start, y.end)) }
+        }
+        let tables = try RecordRows.rows(for: batch, fileID: fileID, sourceRows: rows, years: years).filter { only?.contains($0.table) ?? true }
         for (index, table) in tables.enumerated() where !table.rows.isEmpty {
             guard let key = MergeKeys.keys[table.table] else {
                 throw StoreError(.invalid, "Records of \(table.table) cannot be merged by key yet; import them with a full load.")
             }
-            let c = try await mergeTable(table, key: key, weights: index == 0 ? weights : nil, only: index == 0 ? columns : nil)
+            // Weights go with the counted table's rows; where a record makes several rows (a
+            // year's holidays), each row counts once.
+            let w = index == 0 && weights.count == table.rows.count ? weights : nil
+            let c = try await mergeTable(table, key: key, weights: w, only: index == 0 ? columns : nil)
             if index == 0 { counts = c }
         }
         records += batch.count
@@ -194,6 +210,19 @@ extension BatchWriter {
             out[t, default: []].append((s, start, r.text(3).flatMap { Day(iso: $0) }))
         }
         return out
+    }
+
+    /// Every org unit: path → (id, depth).
+    public func orgUnitsByPath() async throws -> [String: (id: Int64, depth: Int)] {
+        var out: [String: (Int64, Int)] = [:]
+        for r in try await connection.query("SELECT id, path, depth FROM org_units", []) {
+            if let id = r.int(0), let p = r.text(1) { out[p] = (id, Int(r.int(2) ?? 0)) }
+        }
+        return out
+    }
+
+    public func maxOrgUnitID() async throws -> Int64 {
+        try await connection.scalarInt("SELECT COALESCE(MAX(id), 0) FROM org_units", []) ?? 0
     }
 
     /// The academic years stored (IDs, e.g. 2024).

@@ -4,6 +4,11 @@ import DarasaCore
 /// fields a mapping may fill. `docs/import-mappings.md` is generated from the same table (see
 /// `ImportTarget.reference`).
 public enum ImportTarget: String, Sendable, CaseIterable, Codable {
+    case schools
+    case censusReturns = "census_returns"
+    case censusEnrolment = "census_enrolment"
+    case calendar = "school_calendar"
+    case holidays
     case learners
     case teachers
     case enrolments
@@ -12,6 +17,51 @@ public enum ImportTarget: String, Sendable, CaseIterable, Codable {
 
     public var fields: [TargetField] {
         switch self {
+        case .schools:
+            [TargetField("code", .text, required: true, "the school's official (census) code"),
+             TargetField("name", .text, required: true, "the school's name"),
+             TargetField("country_code", .text, required: true, "the country's code (the root of the hierarchy), usually a fixed `value:`"),
+             TargetField("country_name", .text, "the country's name")]
+                + (1...4).flatMap { i in
+                    [TargetField("area\(i)_code", .text, "the code of the level-\(i) area the school is in (1 = just below the country)"),
+                     TargetField("area\(i)_name", .text, "the name of that area")]
+                }
+                + [TargetField("ownership", .ownership, required: true, "public, private or community"),
+                   TargetField("locality", .locality, required: true, "urban or rural"),
+                   TargetField("latitude", .number, "decimal degrees, −90 … 90"),
+                   TargetField("longitude", .number, "decimal degrees, −180 … 180"),
+                   TargetField("languages", .list, "languages of instruction (ISO 639-3 codes, or names mapped under values:), separated by ; or ,"),
+                   TargetField("levels_offered", .levels, "pre_primary, primary, lower_secondary, upper_secondary, separated by ; or ,"),
+                   TargetField("poverty_index", .number, "share of households below the poverty line, 0 … 1")]
+        case .censusReturns:
+            [TargetField("school", .school, required: true, "the school code"),
+             TargetField("year", .integer, required: true, "the census year"),
+             TargetField("submitted_on", .date, "the day the return arrived"),
+             TargetField("teachers_female", .integer, "female teachers"),
+             TargetField("teachers_male", .integer, "male teachers"),
+             TargetField("teachers_trained", .integer, "trained teachers"),
+             TargetField("classrooms", .integer, "classrooms"),
+             TargetField("latrines", .integer, "latrines"),
+             TargetField("has_water", .bool, "safe water on site (yes/no)"),
+             TargetField("has_electricity", .bool, "electricity (yes/no)")]
+        case .censusEnrolment:
+            [TargetField("school", .school, required: true, "the school code"),
+             TargetField("year", .integer, required: true, "the census year"),
+             TargetField("grade", .integer, required: true, "the grade (a `pattern:` can take 3 out of \"Grade 3\")"),
+             TargetField("female", .integer, "girls enrolled"),
+             TargetField("male", .integer, "boys enrolled"),
+             TargetField("total", .integer, "all enrolled")]
+        case .calendar:
+            [TargetField("source_key", .text, required: true, "the session's identifier in this source"),
+             TargetField("type", .sessionType, required: true, "year or term (OneRoster schoolYear, term, semester, gradingPeriod)"),
+             TargetField("name", .text, "the session's title"),
+             TargetField("start_date", .date, required: true, "first day"),
+             TargetField("end_date", .date, required: true, "last day"),
+             TargetField("year", .integer, "the school year a year row stands for (e.g. 2024)"),
+             TargetField("parent", .text, "for a term: the source key of its year")]
+        case .holidays:
+            [TargetField("date", .date, required: true, "a day without school inside a term"),
+             TargetField("name", .text, required: true, "what the day is (e.g. Labour Day, half-term break)")]
         case .learners:
             [TargetField("source_key", .text, required: true, "the learner's identifier in this source (e.g. the SMS sourcedId)"),
              TargetField("given_name", .text, required: true, "given (first) name"),
@@ -62,6 +112,7 @@ public enum ImportTarget: String, Sendable, CaseIterable, Codable {
 /// What a field holds, which decides how its text is read.
 public enum FieldKind: String, Sendable {
     case text, integer, number, date, month, sex, bool, difficulty, enrolmentStatus = "enrolment status", mark, days
+    case ownership, locality, list, levels, sessionType = "session type"
     /// References, resolved against what is already stored: a school code, a learner's or a
     /// teacher's source key.
     case school, learner, teacher
@@ -76,6 +127,13 @@ public enum FieldKind: String, Sendable {
         case .mark: ["p": "present", "present": "present", "a": "absent", "absent": "absent", "l": "late", "late": "late",
                      "e": "excused", "excused": "excused"]
         case .enrolmentStatus: Dictionary(uniqueKeysWithValues: EnrolmentStatus.allCases.map { ($0.rawValue, $0.rawValue) })
+        case .ownership: ["public": "public", "government": "public", "private": "private", "community": "community"]
+        case .locality: ["urban": "urban", "u": "urban", "rural": "rural", "r": "rural"]
+        case .levels: ["pre_primary": "pre_primary", "pre-primary": "pre_primary", "pre primary": "pre_primary", "preprimary": "pre_primary",
+                       "ecde": "pre_primary", "nursery": "pre_primary", "primary": "primary", "lower_secondary": "lower_secondary",
+                       "lower secondary": "lower_secondary", "junior secondary": "lower_secondary", "upper_secondary": "upper_secondary",
+                       "upper secondary": "upper_secondary", "senior secondary": "upper_secondary", "secondary": "upper_secondary"]
+        case .sessionType: ["year": "year", "schoolyear": "year", "term": "term", "semester": "term", "gradingperiod": "term"]
         default: [:]
         }
     }
@@ -88,6 +146,9 @@ public enum FieldKind: String, Sendable {
         case .difficulty: ["1", "2", "3", "4"]
         case .mark, .days: ["present", "absent", "late", "excused", ""]
         case .enrolmentStatus: Set(EnrolmentStatus.allCases.map(\.rawValue))
+        case .ownership: Set(Ownership.allCases.map(\.rawValue))
+        case .locality: Set(Locality.allCases.map(\.rawValue))
+        case .sessionType: ["year", "term"]
         default: nil
         }
     }

@@ -66,10 +66,15 @@ public final class MappedReader {
                                  problem: "the mapping \(mapping.file) (line \(join.line)) joins on a column \"\(join.on)\" the file does not have",
                                  fix: "Correct `on:` in the mapping to one of the file's columns")
             }
-            let joinURL = url.deletingLastPathComponent().appendingPathComponent(join.file)
-            let joinName = ((file as NSString).deletingLastPathComponent as NSString).appendingPathComponent(join.file)
+            var joinURL = url.deletingLastPathComponent().appendingPathComponent(join.file)
+            var joinName = ((file as NSString).deletingLastPathComponent as NSString).appendingPathComponent(join.file)
             var options = mapping.read
             options.headerRows = 1
+            if let sheet = join.sheet {
+                joinURL = url
+                joinName = file + " (" + sheet + ")"
+                options.sheet = sheet
+            }
             let other = try openTable(url: joinURL, displayName: joinName, options: options)
             guard let key = other.header.firstIndex(of: join.key) else {
                 throw InputError(file: joinName, row: 1, column: join.key, problem: "the file has no column \"\(join.key)\" to join on",
@@ -255,6 +260,33 @@ public final class MappedReader {
         problems.append(RowProblem(column: slots[field]?.spec.column, value: t, reason: "\"\(t.prefix(20))\" is not a month written as YYYY-MM",
                                    fix: "Write the month as YYYY-MM, e.g. 2024-03"))
         return nil
+    }
+
+    public func double(_ field: String, _ r: CSVRecord, _ problems: inout [RowProblem]) -> Double? {
+        guard let t = canonical(field, r, &problems) else { return nil }
+        if let v = Double(t.replacingOccurrences(of: ",", with: ".")), v.isFinite { return v }
+        problems.append(RowProblem(column: slots[field]?.spec.column, value: t, reason: "\"\(t.prefix(20))\" is not a number",
+                                   fix: "Write the \(slots[field]?.spec.column ?? field) as a number such as 1.5"))
+        return nil
+    }
+
+    /// A list separated by ; or , — each item through `values:` (and the built-ins); items of
+    /// a fixed vocabulary that are not in it are problems.
+    public func list(_ field: String, _ r: CSVRecord, _ problems: inout [RowProblem]) -> [String] {
+        guard let t = text(field, r, &problems), let slot = slots[field] else { return [] }
+        var out: [String] = []
+        for part in t.split(whereSeparator: { $0 == ";" || $0 == "," }) {
+            let item = part.trimmingCharacters(in: .whitespaces)
+            guard !item.isEmpty else { continue }
+            if let v = slot.values[item.lowercased()] { out.append(v); continue }
+            if slot.field.kind == .levels {
+                problems.append(RowProblem(column: slot.spec.column, value: item, reason: "\"\(item.prefix(30))\" is not a level of education",
+                                           fix: "Use Pre-primary, Primary, Lower secondary or Upper secondary, or map it under values: in \(mapping.file)"))
+                continue
+            }
+            out.append(item.lowercased())
+        }
+        return out
     }
 
     public func sex(_ field: String, _ r: CSVRecord, _ problems: inout [RowProblem]) -> Sex? {

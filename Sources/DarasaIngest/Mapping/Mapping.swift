@@ -32,9 +32,14 @@ public struct Mapping: Sendable {
     /// Keep only rows whose column equals the value (the rest are counted as skipped).
     public var filters: [(column: String, value: String, line: Int)]
     public var fields: [String: FieldSpec]
+    /// For `schools`: the names of the hierarchy's levels, country first (default country,
+    /// region, district, zone, school).
+    public var levels: [String]
 
     public struct Join: Sendable {
+        /// Another file beside the one imported, or (with `sheet`) another sheet of the same workbook.
         public var file: String
+        public var sheet: String?
         /// The column of the row read so far that holds the key.
         public var on: String
         /// The column of the joined file that holds the key.
@@ -161,6 +166,7 @@ private struct Parser {
         var filters: [(String, String, Int)] = []
         var fieldsNode: Node?
         var targetNode: Node?
+        var levels: [String] = []
         for (key, keyNode, value) in try pairs(root, "the mapping") {
             switch key {
             case "name": name = try scalar(value, "name")
@@ -183,9 +189,14 @@ private struct Parser {
             case "where":
                 for (col, _, v) in try pairs(value, "where") { filters.append((col, try scalar(v, "where.\(col)"), v.mark?.line ?? 0)) }
             case "fields": fieldsNode = value
+            case "levels":
+                levels = try strings(value, "levels")
+                guard (2...8).contains(levels.count) else {
+                    throw fail(value, "levels should name 2 to 8 levels, country first and school last", "e.g. `levels: [country, region, district, zone, school]`")
+                }
             default:
                 throw fail(keyNode, "\"\(key)\" is not a mapping setting",
-                           "Use name, source, target, files, read, where and fields (see docs/import-mappings.md)")
+                           "Use name, source, target, files, read, where, levels and fields (see docs/import-mappings.md)")
             }
         }
         guard let source else { throw fail(root, "the mapping has no `source:`", "Add `source: <system name>`, e.g. `source: hr`") }
@@ -211,8 +222,15 @@ private struct Parser {
             }
         }
         _ = targetNode
+        if target == .schools && !levels.isEmpty {
+            let areas = fields.keys.filter { $0.hasPrefix("area") && $0.hasSuffix("_code") }.count
+            guard levels.count == areas + 2 else {
+                throw fail(fieldsNode, "levels names \(levels.count) levels but the fields map \(areas) area codes between the country and the school",
+                           "Name one level per area code, plus country and school")
+            }
+        }
         return Mapping(file: file, name: name.isEmpty ? file : name, source: source, target: target, files: files, read: read,
-                       joins: joins, filters: filters.map { (column: $0.0, value: $0.1, line: $0.2) }, fields: fields)
+                       joins: joins, filters: filters.map { (column: $0.0, value: $0.1, line: $0.2) }, fields: fields, levels: levels)
     }
 
     func readOptions(_ node: Node) throws -> (ReadOptions, [Mapping.Join]) {
@@ -252,24 +270,27 @@ private struct Parser {
                 let items: [Node] = if case .sequence(let s) = value { Array(s) } else { [value] }
                 for item in items {
                     var file = "", on = "", keyCol = "", alias = ""
+                    var sheet: String?
                     for (k, kn, v) in try pairs(item, "join") {
                         switch k {
                         case "file": file = try scalar(v, "join.file")
+                        case "sheet": sheet = try scalar(v, "join.sheet")
                         case "on": on = try scalar(v, "join.on")
                         case "key": keyCol = try scalar(v, "join.key")
                         case "as": alias = try scalar(v, "join.as")
-                        default: throw fail(kn, "\"\(k)\" is not a join setting", "Use file, on, key and as")
+                        default: throw fail(kn, "\"\(k)\" is not a join setting", "Use file (or sheet), on, key and as")
                         }
                     }
-                    guard !file.isEmpty, !on.isEmpty else {
-                        throw fail(item, "a join needs `file:` and `on:`", "e.g. `join: { file: users.csv, on: sourcedId, as: user }`")
+                    guard !file.isEmpty || sheet != nil, !on.isEmpty else {
+                        throw fail(item, "a join needs `file:` (or `sheet:`) and `on:`", "e.g. `join: { file: users.csv, on: sourcedId, as: user }`")
                     }
                     guard !file.contains(".."), !file.hasPrefix("/") else {
                         throw fail(item, "the join file must be beside the file imported", "Name it without .. or a leading /")
                     }
                     let base = (file as NSString).lastPathComponent
-                    joins.append(Mapping.Join(file: file, on: on, key: keyCol.isEmpty ? on : keyCol,
-                                              alias: alias.isEmpty ? (base as NSString).deletingPathExtension : alias, line: item.mark?.line ?? 0))
+                    let defaultAlias = sheet ?? (base as NSString).deletingPathExtension
+                    joins.append(Mapping.Join(file: file, sheet: sheet, on: on, key: keyCol.isEmpty ? on : keyCol,
+                                              alias: alias.isEmpty ? defaultAlias : alias, line: item.mark?.line ?? 0))
                 }
             default:
                 throw fail(keyNode, "\"\(key)\" is not a read setting", "Use format, delimiter, encoding, sheet, header_rows, records and join")
