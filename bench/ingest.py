@@ -99,7 +99,7 @@ def time_duckdb(db, table, files, columns, filename):
     cols = "{" + ", ".join(f"'{k}': '{v}'" for k, v in columns.items()) + "}"
     t0 = time.perf_counter()
     con = duckdb.connect(str(db))
-    con.execute("SET preserve_insertion_order = false")
+    con.execute("SET preserve_insertion_order = false; SET enable_progress_bar = false")
     con.execute(f"CREATE TABLE {table} AS SELECT * FROM read_csv($files, header = true, "
                 f"columns = {cols}, filename = {str(filename).lower()})",
                 {"files": [str(f) for f in files]})

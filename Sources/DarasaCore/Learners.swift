@@ -141,3 +141,37 @@ public struct Enrolment: Hashable, Codable, Sendable {
         self.end = end
     }
 }
+
+/// What a learner's enrolment history shows about each year's outcome.
+public enum EnrolmentOutcomes {
+    /// The status of each enrolment in `history` (one learner's; any order; the result follows
+    /// the input's order): a stay that ended before its year's end is `transferredOut` when
+    /// another stay follows in the same year, else `droppedOut`; otherwise the next year's grade
+    /// says `promoted` (higher) or `repeating`; in the latest year loaded a stay is `enrolled`
+    /// (or `transferredIn` after an earlier stay that year); with no next year, a learner in
+    /// `finalGrade` or above has `completed`, anyone else `droppedOut`.
+    public static func derive(_ history: [Enrolment], yearEnds: [Int: Day], lastYear: Int, finalGrade: Int) -> [EnrolmentStatus] {
+        let order = history.indices.sorted {
+            let a = history[$0], b = history[$1]
+            return (a.yearID, a.start ?? Day(daysSinceEpoch: Int32.min)) < (b.yearID, b.start ?? Day(daysSinceEpoch: Int32.min))
+        }
+        var out = Array(repeating: EnrolmentStatus.enrolled, count: history.count)
+        for (k, i) in order.enumerated() {
+            let e = history[i]
+            let later = order[(k + 1)...].map { history[$0] }
+            let sameYearLater = later.first { $0.yearID == e.yearID }
+            let nextYear = later.first { $0.yearID == e.yearID + 1 }
+            let endedEarly = e.end.map { end in yearEnds[e.yearID].map { end < $0 } ?? false } ?? false
+            if endedEarly {
+                out[i] = sameYearLater != nil ? .transferredOut : .droppedOut
+            } else if let n = nextYear {
+                out[i] = n.grade > e.grade ? .promoted : .repeating
+            } else if e.yearID >= lastYear {
+                out[i] = order[..<k].contains { history[$0].yearID == e.yearID } ? .transferredIn : .enrolled
+            } else {
+                out[i] = e.grade >= finalGrade ? .completed : .droppedOut
+            }
+        }
+        return out
+    }
+}

@@ -172,6 +172,9 @@ final class ImportRun: @unchecked Sendable {
     var censusReturns: [(CensusReturn, Int)] = []
     var censusGrades: [(CensusReturn, Int)] = []
     var sessions: [SessionRow] = []
+    var assignments: [(ClassAssignment, Int)] = []
+    var visits: [(SchoolVisit, Int)] = []
+    var newKeys: [(key: String, id: Int64)] = []
     var holidayRows: [(year: Int, holiday: Holiday, row: Int)] = []
 
     struct MonthKey: Hashable { var person: Int64; var school: Int64; var year: Int; var month: Int }
@@ -205,6 +208,12 @@ final class ImportRun: @unchecked Sendable {
             let s = mapping.fields["teacher"]?.keySource ?? mapping.source
             referenced[s] = try await writer.sourceKeys(.teacher, source: s)
             if mapping.fields["school"] == nil { postings = try await writer.postings() }
+        case .classAssignments:
+            let s = mapping.fields["teacher"]?.keySource ?? mapping.source
+            referenced[s] = try await writer.sourceKeys(.teacher, source: s)
+        case .visits:
+            ownKeys = try await writer.recordKeys(table: "school_visits", source: mapping.source)
+            nextID = try await writer.maxID(table: "school_visits")
         case .schools, .censusReturns, .censusEnrolment, .calendar, .holidays: break
         }
     }
@@ -249,12 +258,13 @@ final class ImportRun: @unchecked Sendable {
                                  bytesTotal: bytesTotal, rows: read, elapsed: Date().timeIntervalSince(started)))
     }
 
-    var pending: Int { learners.count + teachers.count + enrolments.count + learnerMonths.count + quarantine.count + censusReturns.count + censusGrades.count + holidayRows.count }
+    var pending: Int { learners.count + teachers.count + enrolments.count + learnerMonths.count + quarantine.count + censusReturns.count + censusGrades.count + holidayRows.count + assignments.count + visits.count }
 
     func finish() async throws {
         try await finishSchools()
         try await finishCalendar()
         try await flush()
+        try await deriveOutcomes()
         if !monthMarks.isEmpty {
             let entries = monthMarks.sorted { ($0.key.person, $0.key.year, $0.key.month) < ($1.key.person, $1.key.year, $1.key.month) }
             for part in stride(from: 0, to: entries.count, by: chunkSize) {
@@ -294,6 +304,7 @@ final class ImportRun: @unchecked Sendable {
             postingsOut.removeAll(keepingCapacity: true)
         }
         if !enrolments.isEmpty {
+            enrolledLearners.formUnion(enrolments.map(\.0.learnerID.rawValue))
             counts = counts + (try await writer.merge(.enrolments(enrolments.map(\.0)), source: mapping.source, path: path,
                                                       rows: enrolments.map(\.1), weights: Array(repeating: 1, count: enrolments.count),
                                                       columns: mappedColumns))
@@ -305,6 +316,7 @@ final class ImportRun: @unchecked Sendable {
             learnerMonths.removeAll(keepingCapacity: true)
         }
         try await flushCensusAndHolidays(path: path)
+        try await flushVisitsAndClasses(path: path)
         if !quarantine.isEmpty {
             try await writer.quarantine(quarantine)
             quarantine.removeAll(keepingCapacity: true)
@@ -312,6 +324,27 @@ final class ImportRun: @unchecked Sendable {
     }
 
     var currentFile = ""
+    var enrolledLearners: Set<Int64> = []
+
+    /// When the mapping does not carry the status, each touched learner's enrolments get the
+    /// outcome their whole history shows (see `EnrolmentOutcomes`).
+    func deriveOutcomes() async throws {
+        guard mapping.target == .enrolments, mapping.fields["status"] == nil, !enrolledLearners.isEmpty else { return }
+        let cal = await writer.calendar()
+        let yearEnds = Dictionary(cal.map { ($0.id, $0.end) }, uniquingKeysWith: { a, _ in a })
+        let lastYear = cal.map(\.id).max() ?? Int.min
+        let history = try await writer.enrolmentHistory(learners: enrolledLearners)
+        var changed: [Enrolment] = []
+        for (_, list) in Dictionary(grouping: history, by: \.learnerID) {
+            let statuses = EnrolmentOutcomes.derive(list, yearEnds: yearEnds, lastYear: lastYear, finalGrade: mapping.finalGrade)
+            for (e, s) in zip(list, statuses) where e.status != s {
+                var u = e
+                u.status = s
+                changed.append(u)
+            }
+        }
+        try await writer.setEnrolmentStatuses(changed)
+    }
 
     /// The stored columns this mapping fills (others are never compared or overwritten).
     lazy var mappedColumns: Set<String> = {
@@ -333,7 +366,7 @@ final class ImportRun: @unchecked Sendable {
     func switchFile(_ name: String) async throws {
         if name != currentFile {
             if learners.count + teachers.count + enrolments.count + learnerMonths.count + postingsOut.count
-                + censusReturns.count + censusGrades.count + holidayRows.count > 0 { try await flush() }
+                + censusReturns.count + censusGrades.count + holidayRows.count + assignments.count + visits.count > 0 { try await flush() }
             currentFile = name
         }
     }
@@ -352,6 +385,8 @@ final class ImportRun: @unchecked Sendable {
         case .censusEnrolment: takeCensusGrade(m, r, row: row, file: file, &problems)
         case .calendar: takeSession(m, r, row: row, file: file, raw: Self.json(m.primaryFields(r)), header: Self.json(m.primaryHeader), &problems)
         case .holidays: takeHoliday(m, r, row: row, file: file, &problems)
+        case .classAssignments: takeClassAssignment(m, r, row: row, file: file, &problems)
+        case .visits: takeVisit(m, r, row: row, file: file, &problems)
         case .learners: takeLearner(m, r, row: row, file: file, &problems)
         case .teachers: takeTeacher(m, r, row: row, file: file, &problems)
         case .enrolments: takeEnrolment(m, r, row: row, file: file, &problems)

@@ -255,29 +255,8 @@ extension LoadRun {
         var byLearner: [LearnerID: [Int]] = [:]
         for (i, e) in enrolments.enumerated() { byLearner[e.enrolment.learnerID, default: []].append(i) }
         for (_, indices) in byLearner {
-            let ordered = indices.sorted {
-                let a = enrolments[$0].enrolment, b = enrolments[$1].enrolment
-                return (a.yearID, a.start ?? Day(daysSinceEpoch: Int32.min)) < (b.yearID, b.start ?? Day(daysSinceEpoch: Int32.min))
-            }
-            for (k, i) in ordered.enumerated() {
-                let e = enrolments[i].enrolment
-                let later = ordered[(k + 1)...].map { enrolments[$0].enrolment }
-                let sameYearLater = later.first { $0.yearID == e.yearID }
-                let nextYear = later.first { $0.yearID == e.yearID + 1 }
-                let endedEarly = e.end.map { end in yearEnd[e.yearID].map { end < $0 } ?? false } ?? false
-                let status: EnrolmentStatus
-                if endedEarly {
-                    status = sameYearLater != nil ? .transferredOut : .droppedOut
-                } else if let n = nextYear {
-                    status = n.grade > e.grade ? .promoted : .repeating
-                } else if e.yearID >= lastYear {
-                    let earlier = ordered[..<k].map { enrolments[$0].enrolment }
-                    status = earlier.contains { $0.yearID == e.yearID } ? .transferredIn : .enrolled
-                } else {
-                    status = e.grade >= finalGrade ? .completed : .droppedOut
-                }
-                enrolments[i].enrolment.status = status
-            }
+            let statuses = EnrolmentOutcomes.derive(indices.map { enrolments[$0].enrolment }, yearEnds: yearEnd, lastYear: lastYear, finalGrade: finalGrade)
+            for (k, i) in indices.enumerated() { enrolments[i].enrolment.status = statuses[k] }
         }
         var chunks = chunker("oneroster", path) { RecordBatch.enrolments($0) }
         for (e, row) in enrolments { if chunks.append(e, row: row) { try await chunks.flush(to: sink) } }

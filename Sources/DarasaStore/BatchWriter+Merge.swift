@@ -59,6 +59,8 @@ enum MergeKeys {
         "academic_years": ["id"],
         "terms": ["year_id", "number"],
         "holidays": ["year_id", "day"],
+        "school_visits": ["id"],
+        "visit_actions": ["visit_id", "seq"],
         "learner_source_keys": ["source", "source_key"],
         "teacher_source_keys": ["source", "source_key"],
     ]
@@ -212,6 +214,29 @@ extension BatchWriter {
         return out
     }
 
+    /// Keys a source gave records of `table` (see migration 0008) → record IDs.
+    public func recordKeys(table: String, source: String) async throws -> [String: Int64] {
+        var out: [String: Int64] = [:]
+        for r in try await connection.query("SELECT source_key, record_id FROM record_keys WHERE table_name = ? AND source = ?", [.text(table), .text(source)]) {
+            if let k = r.text(0), let id = r.int(1) { out[k] = id }
+        }
+        return out
+    }
+
+    public func addRecordKeys(table: String, source: String, _ keys: [(key: String, id: Int64)]) async throws {
+        guard !keys.isEmpty else { return }
+        try await connection.bulkInsert(table: "record_keys", columns: ["table_name", "source", "source_key", "record_id"],
+                                        rows: keys.map { [.text(table), .text(source), .text($0.key), .int($0.id)] })
+    }
+
+    /// The largest surrogate ID in a table with one (school_visits, assessment_results, instruments).
+    public func maxID(table: String) async throws -> Int64 {
+        guard ["school_visits", "assessment_results", "instruments"].contains(table) else {
+            throw StoreError(.invalid, "maxID(table:) does not know the table \(table).")
+        }
+        return try await connection.scalarInt("SELECT COALESCE(MAX(id), 0) FROM \(table)", []) ?? 0
+    }
+
     /// Every org unit: path → (id, depth).
     public func orgUnitsByPath() async throws -> [String: (id: Int64, depth: Int)] {
         var out: [String: (Int64, Int)] = [:]
@@ -233,4 +258,42 @@ extension BatchWriter {
 
     /// The academic year a calendar month belongs to, if any is loaded.
     public func yearID(year: Int, month: Int) -> Int? { years.yearID(year: year, month: month) }
+}
+
+extension BatchWriter {
+    /// Every enrolment of these learners (for deriving outcomes across years and sources).
+    public func enrolmentHistory(learners: Set<Int64>) async throws -> [Enrolment] {
+        guard !learners.isEmpty else { return [] }
+        let c = connection
+        try await c.execute("DROP TABLE IF EXISTS wanted_learners", [])
+        try await c.execute("CREATE TEMP TABLE wanted_learners (id BIGINT PRIMARY KEY)", [])
+        try await c.bulkInsert(table: "wanted_learners", columns: ["id"], rows: learners.sorted().map { [.int($0)] })
+        let rows = try await c.query("""
+            SELECT e.learner_id, e.year_id, e.school_id, e.grade, e.section, e.status, e.start_date, e.end_date
+            FROM enrolments e JOIN wanted_learners w ON w.id = e.learner_id
+            """, [])
+        try await c.execute("DROP TABLE wanted_learners", [])
+        return rows.compactMap { r in
+            guard let l = r.int(0), let y = r.int(1), let s = r.int(2), let g = r.int(3) else { return nil }
+            return Enrolment(learnerID: LearnerID(l), yearID: Int(y), schoolID: SchoolID(s), grade: Int(g), section: r.text(4) ?? "",
+                             status: r.text(5).flatMap(EnrolmentStatus.init(rawValue:)) ?? .enrolled,
+                             start: r.text(6).flatMap { Day(iso: $0) }, end: r.text(7).flatMap { Day(iso: $0) })
+        }
+    }
+
+    /// Sets derived statuses (no history: they follow from the records, which have their own).
+    public func setEnrolmentStatuses(_ changed: [Enrolment]) async throws {
+        guard !changed.isEmpty else { return }
+        let c = connection
+        try await c.execute("DROP TABLE IF EXISTS stage_status", [])
+        try await c.execute("CREATE TEMP TABLE stage_status (learner_id BIGINT, year_id INTEGER, school_id BIGINT, status TEXT)", [])
+        try await c.bulkInsert(table: "stage_status", columns: ["learner_id", "year_id", "school_id", "status"],
+                               rows: changed.map { [.int($0.learnerID.rawValue), .int(Int64($0.yearID)), .int($0.schoolID.rawValue), .text($0.status.rawValue)] })
+        try await c.execute("""
+            UPDATE enrolments SET status = s.status FROM stage_status s
+            WHERE enrolments.learner_id = s.learner_id AND enrolments.year_id = s.year_id AND enrolments.school_id = s.school_id
+            """, [])
+        try await c.execute("DROP TABLE stage_status", [])
+        touchedSchools.formUnion(changed.map(\.schoolID.rawValue))
+    }
 }

@@ -565,5 +565,18 @@ public enum Schema {
             "CREATE INDEX record_history_key ON record_history (table_name, record_key)",
             "CREATE INDEX record_history_batch ON record_history (batch_id)",
         ]),
+        // Source keys of records that have no key table of their own (visits, …): re-importing
+        // a source finds its records again by the key it gave them.
+        Migration("0008_record_keys", [
+            """
+            CREATE TABLE record_keys (
+              table_name TEXT NOT NULL,
+              source TEXT NOT NULL,
+              source_key TEXT NOT NULL,
+              record_id BIGINT NOT NULL,
+              PRIMARY KEY (table_name, source, source_key)
+            )
+            """,
+        ]),
     ]
 }

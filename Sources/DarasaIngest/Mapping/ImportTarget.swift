@@ -14,6 +14,8 @@ public enum ImportTarget: String, Sendable, CaseIterable, Codable {
     case enrolments
     case learnerAttendance = "learner_attendance"
     case teacherAttendance = "teacher_attendance"
+    case classAssignments = "class_assignments"
+    case visits
 
     public var fields: [TargetField] {
         switch self {
@@ -98,6 +100,23 @@ public enum ImportTarget: String, Sendable, CaseIterable, Codable {
              TargetField("days", .days, "one column per day of the month, e.g. d01 … d31, with `month`"),
              TargetField("date", .date, "the day of a one-mark-per-row file, with `mark`"),
              TargetField("mark", .mark, "present, absent, late or excused, with `date`")]
+        case .classAssignments:
+            [TargetField("teacher", .teacher, required: true, "the teacher's identifier (in `source`, default this mapping's source)"),
+             TargetField("school", .school, required: true, "the school code"),
+             TargetField("year", .integer, required: true, "the school year"),
+             TargetField("grade", .integer, required: true, "the class's grade"),
+             TargetField("section", .text, "the class's section (stream)"),
+             TargetField("subject", .text, "the subject taught (blank: the class teacher)")]
+        case .visits:
+            [TargetField("source_key", .text, required: true, "the visit's identifier in this source"),
+             TargetField("school", .school, required: true, "the school code"),
+             TargetField("date", .date, required: true, "the day of the visit"),
+             TargetField("purpose", .purpose, required: true, "coaching or quality_assurance"),
+             TargetField("visitor", .text, required: true, "who visited (an ID or a name)"),
+             TargetField("visitor_name", .text, "the visitor's name, shown as \"name (visitor)\""),
+             TargetField("rubric", .rubric, "scores as JSON: [{\"criterion\": …, \"score\": 1–4}] or {\"criterion\": score}"),
+             TargetField("notes", .text, "the visitor's notes"),
+             TargetField("follow_ups", .followUps, "agreed actions as JSON: [{\"action\", \"dueDate\", \"status\" (open, done, dropped)}]")]
         case .teacherAttendance:
             [TargetField("teacher", .teacher, required: true, "the teacher's identifier (in `source`, default this mapping's source)"),
              TargetField("school", .school, "the school code (default: the teacher's posting on that day)"),
@@ -112,7 +131,7 @@ public enum ImportTarget: String, Sendable, CaseIterable, Codable {
 /// What a field holds, which decides how its text is read.
 public enum FieldKind: String, Sendable {
     case text, integer, number, date, month, sex, bool, difficulty, enrolmentStatus = "enrolment status", mark, days
-    case ownership, locality, list, levels, sessionType = "session type"
+    case ownership, locality, list, levels, sessionType = "session type", purpose, rubric, followUps = "follow-ups"
     /// References, resolved against what is already stored: a school code, a learner's or a
     /// teacher's source key.
     case school, learner, teacher
@@ -133,6 +152,8 @@ public enum FieldKind: String, Sendable {
                        "ecde": "pre_primary", "nursery": "pre_primary", "primary": "primary", "lower_secondary": "lower_secondary",
                        "lower secondary": "lower_secondary", "junior secondary": "lower_secondary", "upper_secondary": "upper_secondary",
                        "upper secondary": "upper_secondary", "senior secondary": "upper_secondary", "secondary": "upper_secondary"]
+        case .purpose: ["coaching": "coaching", "quality_assurance": "quality_assurance", "qa": "quality_assurance",
+                        "quality assurance": "quality_assurance", "inspection": "quality_assurance"]
         case .sessionType: ["year": "year", "schoolyear": "year", "term": "term", "semester": "term", "gradingperiod": "term"]
         default: [:]
         }
@@ -149,6 +170,7 @@ public enum FieldKind: String, Sendable {
         case .ownership: Set(Ownership.allCases.map(\.rawValue))
         case .locality: Set(Locality.allCases.map(\.rawValue))
         case .sessionType: ["year", "term"]
+        case .purpose: ["coaching", "quality_assurance"]
         default: nil
         }
     }

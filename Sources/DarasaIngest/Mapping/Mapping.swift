@@ -35,6 +35,9 @@ public struct Mapping: Sendable {
     /// For `schools`: the names of the hierarchy's levels, country first (default country,
     /// region, district, zone, school).
     public var levels: [String]
+    /// For `enrolments`: the last grade of the cycle (a learner in it who does not come back has
+    /// completed, not dropped out). Default 8.
+    public var finalGrade: Int = 8
 
     public struct Join: Sendable {
         /// Another file beside the one imported, or (with `sheet`) another sheet of the same workbook.
@@ -167,6 +170,7 @@ private struct Parser {
         var fieldsNode: Node?
         var targetNode: Node?
         var levels: [String] = []
+        var finalGrade = 8
         for (key, keyNode, value) in try pairs(root, "the mapping") {
             switch key {
             case "name": name = try scalar(value, "name")
@@ -189,6 +193,11 @@ private struct Parser {
             case "where":
                 for (col, _, v) in try pairs(value, "where") { filters.append((col, try scalar(v, "where.\(col)"), v.mark?.line ?? 0)) }
             case "fields": fieldsNode = value
+            case "final_grade":
+                guard let g = Int(try scalar(value, "final_grade")), (1...13).contains(g) else {
+                    throw fail(value, "final_grade should be a grade from 1 to 13", "Write the last grade of the cycle, e.g. `final_grade: 8`")
+                }
+                finalGrade = g
             case "levels":
                 levels = try strings(value, "levels")
                 guard (2...8).contains(levels.count) else {
@@ -196,7 +205,7 @@ private struct Parser {
                 }
             default:
                 throw fail(keyNode, "\"\(key)\" is not a mapping setting",
-                           "Use name, source, target, files, read, where, levels and fields (see docs/import-mappings.md)")
+                           "Use name, source, target, files, read, where, levels, final_grade and fields (see docs/import-mappings.md)")
             }
         }
         guard let source else { throw fail(root, "the mapping has no `source:`", "Add `source: <system name>`, e.g. `source: hr`") }
@@ -230,7 +239,7 @@ private struct Parser {
             }
         }
         return Mapping(file: file, name: name.isEmpty ? file : name, source: source, target: target, files: files, read: read,
-                       joins: joins, filters: filters.map { (column: $0.0, value: $0.1, line: $0.2) }, fields: fields, levels: levels)
+                       joins: joins, filters: filters.map { (column: $0.0, value: $0.1, line: $0.2) }, fields: fields, levels: levels, finalGrade: finalGrade)
     }
 
     func readOptions(_ node: Node) throws -> (ReadOptions, [Mapping.Join]) {
