@@ -6,7 +6,7 @@ Runs `darasa bench ingest --keep DIR --json`, then loads the very files it gener
 an on-disk database) and with pandas (read_csv + concat, then DataFrame.to_sql into SQLite),
 and prints rows/s and the ratio Darasa rows/s / tool rows/s. See bench/README.md.
 """
-import argparse, gc, json, os, shutil, sqlite3, subprocess, sys, tempfile, time
+import argparse, gc, json, os, re, shutil, sqlite3, subprocess, sys, tempfile, time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -56,6 +56,17 @@ def darasa_binary(path):
     return str(release)
 
 
+def last_json_object(text):
+    """The last JSON object in text that starts a line (one-line or pretty-printed)."""
+    starts = [m.start() for m in re.finditer(r"^\{", text, re.M)]
+    for start in reversed(starts):
+        try:
+            return json.JSONDecoder().raw_decode(text[start:])[0]
+        except ValueError:
+            continue
+    return None
+
+
 def run_darasa(args, country):
     """Best of --repeat runs of `darasa bench ingest`; the last run's files stay in `country`."""
     best = None
@@ -68,9 +79,9 @@ def run_darasa(args, country):
         r = subprocess.run(cmd, stdout=subprocess.PIPE, text=True)
         if r.returncode != 0:
             sys.exit(f"ingest.py: {' '.join(cmd)} exited {r.returncode}")
-        out = r.stdout
-        line = [l for l in out.splitlines() if l.strip().startswith("{")][-1]
-        result = json.loads(line)
+        result = last_json_object(r.stdout)
+        if result is None:
+            sys.exit(f"ingest.py: no JSON object from {' '.join(cmd)}:\n{r.stdout}")
         if best is None or result["seconds"] < best["seconds"]:
             best = result
     return best
