@@ -376,12 +376,12 @@ private struct Parser {
 }
 
 /// The date layouts a mapping may name.
-struct DateFormat: Sendable {
+public struct DateFormat: Sendable {
     enum Order { case ymd, dmy, mdy }
     let order: Order
     let separator: Character
 
-    init?(_ name: String) {
+    public init?(_ name: String) {
         switch name {
         case "YYYY-MM-DD": (order, separator) = (.ymd, "-")
         case "YYYY/MM/DD": (order, separator) = (.ymd, "/")
@@ -393,7 +393,7 @@ struct DateFormat: Sendable {
         }
     }
 
-    func parse(_ text: String) -> Day? {
+    public func parse(_ text: String) -> Day? {
         let parts = text.split(separator: separator, omittingEmptySubsequences: false)
         guard parts.count == 3, let a = Int(parts[0]), let b = Int(parts[1]), let c = Int(parts[2]) else { return nil }
         switch order {

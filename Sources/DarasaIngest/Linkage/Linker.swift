@@ -1,0 +1,388 @@
+import DarasaCore
+import Foundation
+
+/// A person as linkage sees them: the fields compared, from whichever source.
+public struct LinkRecord: Sendable {
+    public var given: String
+    public var family: String
+    public var sex: Sex?
+    /// Date of birth, when the source has one.
+    public var birth: Day?
+    /// Year of birth when only an age is known (the age's reference year minus the age).
+    public var birthYear: Int?
+    public var school: Int64?
+    /// The area above the school (e.g. district code): transfers stay mostly within it.
+    public var area: String?
+    public var grade: Int?
+    public var year: Int?
+    /// The days the record was on a roll (for duplicates inside one source: two records of one
+    /// child are not on two rolls at once).
+    public var firstDay: Day?
+    public var lastDay: Day?
+
+    // Precomputed for comparison.
+    var fullName = ""
+    var swappedName = ""
+    var soundexGiven = ""
+    var soundexFamily = ""
+
+    public init(given: String, family: String, sex: Sex? = nil, birth: Day? = nil, birthYear: Int? = nil, school: Int64? = nil,
+                area: String? = nil, grade: Int? = nil, year: Int? = nil, firstDay: Day? = nil, lastDay: Day? = nil) {
+        self.given = given
+        self.family = family
+        self.sex = sex
+        self.birth = birth
+        self.birthYear = birthYear
+        self.school = school
+        self.area = area
+        self.grade = grade
+        self.year = year
+        self.firstDay = firstDay
+        self.lastDay = lastDay
+        let g = StringSimilarity.normalizeName(given), f = StringSimilarity.normalizeName(family)
+        fullName = [g, f].filter { !$0.isEmpty }.joined(separator: " ")
+        swappedName = [f, g].filter { !$0.isEmpty }.joined(separator: " ")
+        soundexGiven = StringSimilarity.soundex(g) ?? g
+        soundexFamily = StringSimilarity.soundex(f) ?? f
+    }
+}
+
+/// What linkage decided about a pair.
+public enum LinkDecision: String, Sendable, Codable {
+    /// Weight at or above the upper threshold (and, across sources, clearly the best candidate).
+    case link
+    /// Between the thresholds, or two candidates too close to call: a person decides.
+    case review
+}
+
+public struct ScoredPair: Sendable, Hashable {
+    /// Index into the first list (the stored records, or the single list when deduplicating).
+    public var left: Int
+    /// Index into the second list (or the later record, when deduplicating).
+    public var right: Int
+    /// Fellegi–Sunter match weight in bits.
+    public var weight: Double
+    /// Comparison levels: name, sex, birth, school, context (see `Linker.fields`).
+    public var levels: [Int?]
+    public var decision: LinkDecision
+}
+
+public struct LinkageResult: Sendable {
+    /// Pairs at or above the lower threshold, with their decision.
+    public var pairs: [ScoredPair]
+    /// Candidate pairs compared after blocking.
+    public var comparisons: Int
+    public var model: FellegiSunterModel
+    public var emIterations: Int
+}
+
+/// Probabilistic record linkage (Fellegi–Sunter with m and u estimated by EM on the candidate
+/// pairs themselves, no labelled data; term-frequency adjustment on exact full names), after
+/// blocking on several keys so that a typo in one field does not hide a pair:
+///
+/// 1. school + the two names' Soundex codes, order-free (so transposed names meet);
+/// 2. date of birth + sex;
+/// 3. school + grade + year (a class: catches spelling that changes a Soundex code);
+/// 4. area + family-name Soundex + year of birth (transfers between schools of one area).
+///
+/// Fields compared (`fields`): full name allowing transposition (exact / JW ≥ 0.92 / ≥ 0.80 /
+/// Soundex / different), sex, birth (exact / day–month swapped / same year, or ±1 year when only
+/// an age is known / different), school, and a context field — across sources the grade, within
+/// one source whether the two records' rolls overlap in time.
+public struct Linker: Sendable {
+    /// Weight (bits) at or above which a pair is linked automatically.
+    public var upper: Double = 8
+    /// Weight below which a pair is not linked (between: review).
+    public var lower: Double = 0
+    /// Across sources, the best candidate must beat the second by this many bits to be linked.
+    public var margin: Double = 3
+
+    public static let fields = ["name", "sex", "birth", "school", "context"]
+
+    public init(upper: Double = 8, lower: Double = 0, margin: Double = 3) {
+        self.upper = upper
+        self.lower = lower
+        self.margin = margin
+    }
+
+    /// Links each record of `incoming` to at most one of `stored`. `entity[i]`, when given, names
+    /// the person stored record i belongs to (e.g. one learner's enrolments in several years):
+    /// a person's records count as one candidate, at their best weight.
+    public func link(_ incoming: [LinkRecord], to stored: [LinkRecord], entity: [Int]? = nil) throws -> LinkageResult {
+        let index = Self.blockIndex(stored)
+        var candidates: [(Int, Int)] = []
+        var kinds: [Set<Character>] = []
+        for (j, r) in incoming.enumerated() {
+            var position: [Int: Int] = [:]
+            for key in Self.keys(r) {
+                let kind = key.first ?? "S"
+                for i in index[key] ?? [] {
+                    if let k = position[i] { kinds[k].insert(kind); continue }
+                    position[i] = candidates.count
+                    candidates.append((i, j))
+                    kinds.append([kind])
+                }
+            }
+        }
+        let vectors = candidates.map { Self.compare(stored[$0.0], incoming[$0.1], withinSource: false) }
+        var rng = SplitMix(seed: 0x5EED)
+        let random = (0..<min(200_000, stored.count * max(incoming.count, 1))).map { _ in
+            Self.compare(stored[Int(rng.next() % UInt64(stored.count))], incoming[Int(rng.next() % UInt64(incoming.count))], withinSource: false)
+        }
+        let (model, iterations) = try Self.fit(vectors, kinds: kinds, random: random, withinSource: false, incoming: candidates.map(\.1))
+        let tf = Self.nameFrequencies(stored)
+        var best: [Int: [(pair: Int, weight: Double)]] = [:]
+        var weights = [Double](repeating: 0, count: candidates.count)
+        for (k, (i, j)) in candidates.enumerated() {
+            weights[k] = try model.matchWeight(vectors[k], termFrequencies: Self.tf(tf, stored[i], vectors[k]))
+            best[j, default: []].append((k, weights[k]))
+        }
+        var pairs: [ScoredPair] = []
+        for (_, all) in best {
+            var perEntity: [Int: (pair: Int, weight: Double)] = [:]
+            for c in all {
+                let e = entity?[candidates[c.pair].0] ?? candidates[c.pair].0
+                if let current = perEntity[e], current.weight >= c.weight { continue }
+                perEntity[e] = c
+            }
+            let sorted = perEntity.values.sorted { $0.weight > $1.weight }
+            guard let top = sorted.first, top.weight >= lower else { continue }
+            let clear = sorted.count < 2 || top.weight - sorted[1].weight >= margin
+            let decision: LinkDecision = top.weight >= upper && clear ? .link : .review
+            let (i, j) = candidates[top.pair]
+            pairs.append(ScoredPair(left: i, right: j, weight: top.weight, levels: vectors[top.pair], decision: decision))
+            if decision == .review {
+                for other in sorted.dropFirst().prefix(2) where other.weight >= lower {
+                    let (i2, j2) = candidates[other.pair]
+                    pairs.append(ScoredPair(left: i2, right: j2, weight: other.weight, levels: vectors[other.pair], decision: .review))
+                }
+            }
+        }
+        pairs.sort { ($0.right, -$0.weight) < ($1.right, -$1.weight) }
+        return LinkageResult(pairs: pairs, comparisons: candidates.count, model: model, emIterations: iterations)
+    }
+
+    /// Pairs of records within one list that are the same person.
+    public func deduplicate(_ records: [LinkRecord]) throws -> LinkageResult {
+        let index = Self.blockIndex(records)
+        var candidates: [(Int, Int)] = []
+        var kinds: [Set<Character>] = []
+        for (j, r) in records.enumerated() {
+            var position: [Int: Int] = [:]
+            // No class block: two records of one child are never in the same class in the same year.
+            for key in Self.keys(r) where !key.hasPrefix("C") {
+                let kind = key.first ?? "S"
+                for i in index[key] ?? [] where i < j {
+                    if let k = position[i] { kinds[k].insert(kind); continue }
+                    position[i] = candidates.count
+                    candidates.append((i, j))
+                    kinds.append([kind])
+                }
+            }
+        }
+        let vectors = candidates.map { Self.compare(records[$0.0], records[$0.1], withinSource: true) }
+        var rng = SplitMix(seed: 0x5EED)
+        let random = records.count < 2 ? [] : (0..<min(200_000, records.count * records.count / 2)).map { _ in
+            Self.compare(records[Int(rng.next() % UInt64(records.count))], records[Int(rng.next() % UInt64(records.count))], withinSource: true)
+        }
+        let (model, iterations) = try Self.fit(vectors, kinds: kinds, random: random, withinSource: true)
+        let tf = Self.nameFrequencies(records)
+        var pairs: [ScoredPair] = []
+        for (k, (i, j)) in candidates.enumerated() {
+            let w = try model.matchWeight(vectors[k], termFrequencies: Self.tf(tf, records[i], vectors[k]))
+            guard w >= lower else { continue }
+            pairs.append(ScoredPair(left: i, right: j, weight: w, levels: vectors[k], decision: w >= upper ? .link : .review))
+        }
+        return LinkageResult(pairs: pairs, comparisons: candidates.count, model: model, emIterations: iterations)
+    }
+
+    // MARK: Parts
+
+    public static func keys(_ r: LinkRecord) -> [String] {
+        var out: [String] = []
+        if let s = r.school {
+            let a = min(r.soundexGiven, r.soundexFamily), b = max(r.soundexGiven, r.soundexFamily)
+            out.append("S\(s)|\(a)|\(b)")
+            if let g = r.grade, let y = r.year { out.append("C\(s)|\(g)|\(y)") }
+        }
+        if let b = r.birth { out.append("B\(b.daysSinceEpoch)|\(r.sex?.rawValue ?? "")") }
+        if let area = r.area, let y = r.birth?.year ?? r.birthYear {
+            for year in (r.birth == nil ? [y - 1, y, y + 1] : [y]) { out.append("D\(area)|\(r.soundexFamily)|\(year)") }
+        }
+        return out
+    }
+
+    public static func blockIndex(_ records: [LinkRecord]) -> [String: [Int]] {
+        var index: [String: [Int]] = [:]
+        for (i, r) in records.enumerated() {
+            for k in keys(r) {
+                // An approximate year of birth was expanded to three keys on the incoming side;
+                // stored records index their own year only.
+                if k.hasPrefix("D"), r.birth == nil, let y = r.birthYear, !k.hasSuffix("|\(y)") { continue }
+                index[k, default: []].append(i)
+            }
+        }
+        return index
+    }
+
+    static func compare(_ a: LinkRecord, _ b: LinkRecord, withinSource: Bool) -> [Int?] {
+        var name: Int?
+        if !a.fullName.isEmpty && !b.fullName.isEmpty {
+            name = min(nameLevel(a.fullName, b.fullName), nameLevel(a.fullName, b.swappedName))
+        }
+        let sex = LinkageComparison.exact(a.sex, b.sex)?.rawValue
+        var birth: Int?
+        if let x = a.birth, let y = b.birth {
+            birth = LinkageComparison.date(x, y)?.rawValue
+        } else if let x = a.birth?.year ?? a.birthYear, let y = b.birth?.year ?? b.birthYear {
+            birth = abs(x - y) <= 1 ? DateLevel.sameYear.rawValue : DateLevel.different.rawValue
+        }
+        let school = LinkageComparison.exact(a.school, b.school)?.rawValue
+        var context: Int?
+        if withinSource {
+            if let s1 = a.firstDay, let e1 = a.lastDay, let s2 = b.firstDay, let e2 = b.lastDay {
+                let overlap = min(e1, e2) - max(s1, s2)
+                context = overlap > 30 ? 1 : 0
+            }
+        } else if let g1 = a.grade, let g2 = b.grade {
+            context = g1 == g2 ? 0 : 1
+        }
+        return [name, sex, birth, school, context]
+    }
+
+    public static func debugCompare(_ a: LinkRecord, _ b: LinkRecord) -> String {
+        "\(compare(a, b, withinSource: false)) \(a.fullName)|\(b.fullName)|\(b.swappedName)"
+    }
+
+    static func nameLevel(_ x: String, _ y: String) -> Int {
+        if x == y { return NameLevel.exact.rawValue }
+        let s = StringSimilarity.jaroWinkler(x, y)
+        if s >= 0.92 { return NameLevel.veryClose.rawValue }
+        if s >= 0.80 { return NameLevel.close.rawValue }
+        if let p = StringSimilarity.soundex(x), p == StringSimilarity.soundex(y) { return NameLevel.soundsAlike.rawValue }
+        return NameLevel.different.rawValue
+    }
+
+    static let levelCounts = [NameLevel.allCases.count, 2, DateLevel.allCases.count, 2, 2]
+
+    /// Fields each blocking key fixes, or makes agree far more often than among random pairs
+    /// (classmates share a birth year and a grade): 0 name, 1 sex, 2 birth, 3 school, 4 context.
+    static func masked(_ kind: Character) -> Set<Int> {
+        switch kind {
+        case "S": [0, 3]
+        case "C": [2, 3, 4]
+        case "B": [1, 2]
+        default: [0, 2]  // D: area + family-name code + birth year
+        }
+    }
+
+    /// Estimates the model without labelled pairs, after Splink:
+    /// 1. u from random record pairs (nearly all non-matches);
+    /// 2. m by EM with u held fixed, run separately on the pairs of each blocking key with the
+    ///    fields that key fixes left out (on those pairs they agree by construction, and EM would
+    ///    take "same class" or "same birthday" for the match class); each field's m comes from
+    ///    the run that left the most other fields in (the best-identified mixture);
+    /// 3. m floored at 0.5 % and renormalised (no single disagreement vetoes a link), then λ,
+    ///    the share of matches among all candidate pairs, by EM with m and u fixed.
+    ///
+    /// Across sources, the class block (school + grade + year) holds at most one true match per
+    /// incoming record, so its share of matches is known (incoming records ÷ pairs) and the
+    /// name's m follows in closed form from the pairs' name levels: m = (p − (1 − λ)·u) / λ.
+    static func fit(_ vectors: [[Int?]], kinds: [Set<Character>], random: [[Int?]], withinSource: Bool,
+                    incoming: [Int]? = nil) throws -> (FellegiSunterModel, Int) {
+        let start = try FellegiSunterModel.startingValues(levelCounts: levelCounts, lambda: 0.01)
+        guard !vectors.isEmpty, let u = try FellegiSunterModel.estimateU(fromRandomPairs: random.isEmpty ? vectors : random, levelCounts: levelCounts)
+                ?? FellegiSunterModel.estimateU(fromRandomPairs: vectors, levelCounts: levelCounts) else { return (start, 0) }
+        var chosen: [[Double]?] = Array(repeating: nil, count: levelCounts.count)
+        var quality = [Int](repeating: -1, count: levelCounts.count)
+        var iterations = 0
+        if let incoming, !withinSource {
+            let inClass = kinds.indices.filter { kinds[$0].contains("C") && vectors[$0][0] != nil }
+            let people = Set(inClass.map { incoming[$0] }).count
+            if inClass.count >= 20, people > 0 {
+                let lambda = min(Double(people) / Double(inClass.count), 0.5)
+                var p = [Double](repeating: 0, count: levelCounts[0])
+                for i in inClass { p[vectors[i][0]!] += 1 / Double(inClass.count) }
+                let raw = p.enumerated().map { max($0.element - (1 - lambda) * u[0][$0.offset], 0) / lambda }
+                if ProcessInfo.processInfo.environment["DARASA_DEBUG_LINK"] != nil { print("class block: pairs \(inClass.count) people \(people) p \(p) raw \(raw)") }
+                if raw.reduce(0, +) > 0 {
+                    chosen[0] = raw.map { $0 / raw.reduce(0, +) }
+                    quality[0] = Int.max
+                }
+            }
+        }
+        for kind in kinds.reduce(into: Set<Character>(), { $0.formUnion($1) }).sorted() {
+            // Sex is left out of every run: half of all pairs agree on it, so EM readily takes
+            // "same sex" for the match class. Its m comes from the final step below.
+            let mask = masked(kind).union([1])
+            let subset = zip(vectors, kinds).filter { $0.1.contains(kind) }.map { v in v.0.enumerated().map { mask.contains($0.offset) ? nil : $0.element } }
+            let observed = levelCounts.indices.filter { k in !mask.contains(k) && subset.contains { $0[k] != nil } }
+            // One field alone is enough only for the name (five levels, far from u among matches).
+            guard observed.count >= 2 || observed == [0], subset.count >= 20 else { continue }
+            let seed = try FellegiSunterModel(lambda: 0.01, m: start.m, u: u)
+            guard let fit = try FellegiSunterModel.estimate(from: subset, start: seed, settings: EMSettings(fixU: true)),
+                  fit.model.lambda < 0.5 else { continue }
+            iterations += fit.iterations
+            for k in observed where observed.count * 1_000_000 + subset.count > quality[k] {
+                quality[k] = observed.count * 1_000_000 + subset.count
+                chosen[k] = fit.model.m[k]
+            }
+        }
+        let floor = 0.005
+        func floored(_ x: [Double]) -> [Double] {
+            let raw = x.map { max($0, floor) }
+            let sum = raw.reduce(0, +)
+            return raw.map { $0 / sum }
+        }
+        var m = levelCounts.indices.map { floored(chosen[$0] ?? start.m[$0]) }
+        // Fields no run estimated (sex, or any the blocks never left free): one M-step with the
+        // match probabilities of a model that leaves them out.
+        let missing = levelCounts.indices.filter { chosen[$0] == nil }
+        if !missing.isEmpty {
+            let partial = try FellegiSunterModel(lambda: 0.01, m: m, u: u)
+            var sums = levelCounts.map { [Double](repeating: 0, count: $0) }
+            var totals = [Double](repeating: 0, count: levelCounts.count)
+            for v in vectors {
+                let p = try partial.matchProbability(v.enumerated().map { missing.contains($0.offset) ? nil : $0.element })
+                for k in missing { if let l = v[k] { sums[k][l] += p; totals[k] += p } }
+            }
+            for k in missing where totals[k] > 0 { m[k] = floored(sums[k].map { $0 / totals[k] }) }
+        }
+        var model = try FellegiSunterModel(lambda: 0.01, m: m, u: u)
+        var patterns: [[Int?]: Double] = [:]
+        for v in vectors { patterns[v, default: 0] += 1 }
+        var ratios: [(n: Double, r: Double)] = []
+        for (v, n) in patterns { ratios.append((n, Foundation.exp2(try model.matchWeight(v) - model.priorWeight))) }
+        var lambda = 0.01
+        for _ in 0..<500 {
+            let next = min(max(ratios.reduce(0.0) { $0 + $1.n * lambda * $1.r / (lambda * $1.r + 1 - lambda) } / Double(vectors.count), 1e-6), 0.5)
+            if abs(next - lambda) < 1e-10 { lambda = next; break }
+            lambda = next
+        }
+        model = try FellegiSunterModel(lambda: lambda, m: m, u: u)
+        return (model, iterations)
+    }
+
+    static func nameFrequencies(_ records: [LinkRecord]) -> [String: Double] {
+        TermFrequency.relativeFrequencies(records.map(\.fullName))
+    }
+
+    static func tf(_ table: [String: Double], _ r: LinkRecord, _ levels: [Int?]) -> [Int: Double] {
+        guard levels[0] == NameLevel.exact.rawValue, let f = table[r.fullName] else { return [:] }
+        return [0: f]
+    }
+}
+
+/// A small deterministic generator (SplitMix64) for sampling random pairs: linkage gives the
+/// same result on every run.
+struct SplitMix {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}
