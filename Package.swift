@@ -28,7 +28,7 @@ let package = Package(
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.0.0"),
     ],
     targets: [
-        .target(name: "DarasaCore"),
+        .target(name: "DarasaCore", swiftSettings: fast),
         .target(name: "DarasaGenerator", dependencies: [
             "DarasaCore",
             .product(name: "ZIPFoundation", package: "ZIPFoundation"),

@@ -67,9 +67,13 @@ public struct Subtask: Hashable, Codable, Sendable {
     /// For ASER-style subtasks: the ordered level names, lowest first.
     public var levels: [String]
     public var benchmarks: [Benchmark]
+    /// The prefix of this subtask's columns in an assessment export (`<prefix>_attempted`,
+    /// `<prefix>_001`, `<prefix>_level`, …), where the instrument defines one.
+    public var columnPrefix: String?
 
     public init(code: String, name: String, kind: SubtaskKind, itemCount: Int, timeLimitSeconds: Int? = nil,
-                firstLineLength: Int? = nil, levels: [String] = [], benchmarks: [Benchmark] = []) {
+                firstLineLength: Int? = nil, levels: [String] = [], benchmarks: [Benchmark] = [], columnPrefix: String? = nil) {
+        self.columnPrefix = columnPrefix
         self.code = code
         self.name = name
         self.kind = kind

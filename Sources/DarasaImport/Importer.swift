@@ -173,6 +173,12 @@ final class ImportRun: @unchecked Sendable {
     var censusGrades: [(CensusReturn, Int)] = []
     var sessions: [SessionRow] = []
     var assignments: [(ClassAssignment, Int)] = []
+    var instrumentsByCode: [String: Instrument] = [:]
+    var instrumentsOut: [(Instrument, Int)] = []
+    var pendingResults: [PendingResult] = []
+    var linkedRows: [Int: LinkCandidate] = [:]
+    var areaOfSchool: [Int64: String] = [:]
+    var duplicatesFound = (linked: 0, review: 0)
     var visits: [(SchoolVisit, Int)] = []
     var newKeys: [(key: String, id: Int64)] = []
     var holidayRows: [(year: Int, holiday: Holiday, row: Int)] = []
@@ -214,6 +220,18 @@ final class ImportRun: @unchecked Sendable {
         case .visits:
             ownKeys = try await writer.recordKeys(table: "school_visits", source: mapping.source)
             nextID = try await writer.maxID(table: "school_visits")
+        case .instruments:
+            instrumentsByCode = try await writer.instruments()
+            nextID = try await writer.maxID(table: "instruments")
+        case .assessmentResults:
+            instrumentsByCode = try await writer.instruments()
+            ownKeys = try await writer.recordKeys(table: "assessment_results", source: mapping.source)
+            nextID = try await writer.maxID(table: "assessment_results")
+            areaOfSchool = try await writer.schoolAreas()
+            if mapping.fields["learner"] != nil {
+                let s = mapping.fields["learner"]?.keySource ?? mapping.source
+                referenced[s] = try await writer.sourceKeys(.learner, source: s)
+            }
         case .schools, .censusReturns, .censusEnrolment, .calendar, .holidays: break
         }
     }
@@ -263,7 +281,11 @@ final class ImportRun: @unchecked Sendable {
     func finish() async throws {
         try await finishSchools()
         try await finishCalendar()
+        try await finishResults()
         try await flush()
+        if mapping.target == .enrolments && !enrolledLearners.isEmpty {
+            try await findDuplicates()
+        }
         try await deriveOutcomes()
         if !monthMarks.isEmpty {
             let entries = monthMarks.sorted { ($0.key.person, $0.key.year, $0.key.month) < ($1.key.person, $1.key.year, $1.key.month) }
@@ -317,6 +339,7 @@ final class ImportRun: @unchecked Sendable {
         }
         try await flushCensusAndHolidays(path: path)
         try await flushVisitsAndClasses(path: path)
+        try await flushInstruments(path: path)
         if !quarantine.isEmpty {
             try await writer.quarantine(quarantine)
             quarantine.removeAll(keepingCapacity: true)
@@ -335,7 +358,10 @@ final class ImportRun: @unchecked Sendable {
         let lastYear = cal.map(\.id).max() ?? Int.min
         let history = try await writer.enrolmentHistory(learners: enrolledLearners)
         var changed: [Enrolment] = []
-        for (_, list) in Dictionary(grouping: history, by: \.learnerID) {
+        // By person: a child's duplicate records make one history (a move to a new record is a
+        // transfer, not a dropout).
+        for (_, group) in Dictionary(grouping: history, by: \.person) {
+            let list = group.map(\.enrolment)
             let statuses = EnrolmentOutcomes.derive(list, yearEnds: yearEnds, lastYear: lastYear, finalGrade: mapping.finalGrade)
             for (e, s) in zip(list, statuses) where e.status != s {
                 var u = e
@@ -387,6 +413,8 @@ final class ImportRun: @unchecked Sendable {
         case .holidays: takeHoliday(m, r, row: row, file: file, &problems)
         case .classAssignments: takeClassAssignment(m, r, row: row, file: file, &problems)
         case .visits: takeVisit(m, r, row: row, file: file, &problems)
+        case .instruments: takeInstrument(m, r, row: row, file: file, &problems)
+        case .assessmentResults: takeResultRow(m, r, row: row, file: file, &problems)
         case .learners: takeLearner(m, r, row: row, file: file, &problems)
         case .teachers: takeTeacher(m, r, row: row, file: file, &problems)
         case .enrolments: takeEnrolment(m, r, row: row, file: file, &problems)

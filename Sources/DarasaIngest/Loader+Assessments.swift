@@ -30,7 +30,7 @@ private struct VisitFile: Decodable {
 }
 
 /// assessments/instruments.json as the assessment firm publishes it.
-private struct InstrumentFile: Decodable {
+public struct InstrumentFile: Decodable {
     struct Cutoff: Decodable {
         var level: String
         var minimum: Double
@@ -101,27 +101,7 @@ extension LoadRun {
                 throw InputError(file: path, row: i + 1, column: "kind", problem: "\"\(entry.kind)\" is not an instrument kind",
                                  fix: "Use egra, egma or aser")
             }
-            var subtasks: [Subtask] = []
-            for s in entry.subtasks {
-                guard let sk = SubtaskKind(rawValue: s.type) else {
-                    throw InputError(file: path, row: i + 1, column: "type", problem: "\"\(s.type)\" is not a subtask type",
-                                     fix: "Use timed_grid, untimed or level")
-                }
-                let benchmarks = try (s.benchmarks ?? []).map { b in
-                    Benchmark(grade: b.grade, language: b.language, threshold: b.benchmark,
-                              levelCutoffs: try (b.gpfCutoffs ?? []).map { c in
-                                  guard let level = ProficiencyLevel(rawValue: c.level) else {
-                                      throw InputError(file: path, row: i + 1, column: "gpf_cutoffs",
-                                                       problem: "\"\(c.level)\" is not a GPF level",
-                                                       fix: "Use below_partially_meets, partially_meets, meets or exceeds")
-                                  }
-                                  return LevelCutoff(minimum: c.minimum, level: level)
-                              })
-                }
-                subtasks.append(Subtask(code: s.code, name: s.name, kind: sk, itemCount: s.items,
-                                        timeLimitSeconds: s.timeLimitSeconds, firstLineLength: s.firstLineItems,
-                                        levels: s.levels ?? [], benchmarks: benchmarks))
-            }
+            let subtasks = try InstrumentFile.subtasks(entry.subtasks, file: path, row: i + 1)
             let instrument = Instrument(id: InstrumentID(Int64(i + 1)), code: entry.code, name: entry.name, kind: kind,
                                         language: entry.language, grades: entry.grades, subtasks: subtasks)
             instruments.append(instrument)
@@ -368,5 +348,45 @@ extension LoadRun {
             try await chunks.flush(to: sink)
             delivered("visits", chunks.delivered)
         }
+    }
+}
+
+extension InstrumentFile {
+    /// Subtasks given as JSON text (a mapped instruments file's `subtasks` column).
+    public static func subtasks(json: String, file: String, row: Int) throws -> [Subtask] {
+        let decoder = JSONDecoder()
+        decoder.keyDecodingStrategy = .convertFromSnakeCase
+        let entries: [SubtaskEntry]
+        do { entries = try decoder.decode([SubtaskEntry].self, from: Data(json.utf8)) } catch {
+            throw InputError(file: file, row: row, column: "subtasks", problem: "the subtasks are not a JSON list of subtask definitions",
+                             fix: "Give each subtask code, name, type, items and column_prefix (see docs/import-mappings.md)")
+        }
+        return try subtasks(entries, file: file, row: row)
+    }
+
+    /// The subtasks of one instrument entry, checked; `row` is the entry's position for messages.
+    static func subtasks(_ entries: [SubtaskEntry], file path: String, row: Int) throws -> [Subtask] {
+        var subtasks: [Subtask] = []
+        for s in entries {
+            guard let sk = SubtaskKind(rawValue: s.type) else {
+                throw InputError(file: path, row: row, column: "type", problem: "\"\(s.type)\" is not a subtask type",
+                                 fix: "Use timed_grid, untimed or level")
+            }
+            let benchmarks = try (s.benchmarks ?? []).map { b in
+                Benchmark(grade: b.grade, language: b.language, threshold: b.benchmark,
+                          levelCutoffs: try (b.gpfCutoffs ?? []).map { c in
+                              guard let level = ProficiencyLevel(rawValue: c.level) else {
+                                  throw InputError(file: path, row: row, column: "gpf_cutoffs",
+                                                   problem: "\"\(c.level)\" is not a GPF level",
+                                                   fix: "Use below_partially_meets, partially_meets, meets or exceeds")
+                              }
+                              return LevelCutoff(minimum: c.minimum, level: level)
+                          })
+            }
+            subtasks.append(Subtask(code: s.code, name: s.name, kind: sk, itemCount: s.items,
+                                    timeLimitSeconds: s.timeLimitSeconds, firstLineLength: s.firstLineItems,
+                                    levels: s.levels ?? [], benchmarks: benchmarks, columnPrefix: s.columnPrefix))
+        }
+        return subtasks
     }
 }

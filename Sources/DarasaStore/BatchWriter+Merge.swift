@@ -60,6 +60,9 @@ enum MergeKeys {
         "terms": ["year_id", "number"],
         "holidays": ["year_id", "day"],
         "school_visits": ["id"],
+        "instruments": ["id"],
+        "benchmarks": ["instrument_id", "subtask_code", "grade", "language"],
+        "assessment_results": ["id"],
         "visit_actions": ["visit_id", "seq"],
         "learner_source_keys": ["source", "source_key"],
         "teacher_source_keys": ["source", "source_key"],
@@ -237,6 +240,35 @@ extension BatchWriter {
         return try await connection.scalarInt("SELECT COALESCE(MAX(id), 0) FROM \(table)", []) ?? 0
     }
 
+    /// The instruments stored, by code.
+    public func instruments() async throws -> [String: Instrument] {
+        var out: [String: Instrument] = [:]
+        for r in try await connection.query("SELECT id, code, name, kind, language, grades, definition FROM instruments", []) {
+            guard let id = r.int(0), let code = r.text(1), let kind = r.text(3).flatMap(InstrumentKind.init(rawValue:)),
+                  let subtasks = try? JSONText.decode([Subtask].self, r.text(6) ?? "[]") else { continue }
+            out[code] = Instrument(id: InstrumentID(id), code: code, name: r.text(2) ?? code, kind: kind, language: r.text(4) ?? "",
+                                   grades: (r.text(5) ?? "").split(separator: ",").compactMap { Int($0) }, subtasks: subtasks)
+        }
+        return out
+    }
+
+    /// Each school's parent unit code (the area linkage blocks transfers within).
+    public func schoolAreas() async throws -> [Int64: String] {
+        var out: [Int64: String] = [:]
+        for r in try await connection.query("SELECT s.id, p.code FROM schools s JOIN org_units o ON o.id = s.id JOIN org_units p ON p.id = o.parent_id", []) {
+            if let id = r.int(0), let c = r.text(1) { out[id] = c }
+        }
+        return out
+    }
+
+    /// Learner pairs already proposed as duplicates (in either order of discovery), as [a, b].
+    public func duplicatePairs() async throws -> Set<[Int64]> {
+        Set(try await connection.query("SELECT learner_id, other_id FROM link_candidates WHERE kind = 'duplicate'", []).compactMap { r in
+            guard let a = r.int(0), let b = r.int(1) else { return nil }
+            return [a, b]
+        })
+    }
+
     /// Every org unit: path → (id, depth).
     public func orgUnitsByPath() async throws -> [String: (id: Int64, depth: Int)] {
         var out: [String: (Int64, Int)] = [:]
@@ -262,22 +294,24 @@ extension BatchWriter {
 
 extension BatchWriter {
     /// Every enrolment of these learners (for deriving outcomes across years and sources).
-    public func enrolmentHistory(learners: Set<Int64>) async throws -> [Enrolment] {
+    public func enrolmentHistory(learners: Set<Int64>) async throws -> [(enrolment: Enrolment, person: Int64)] {
         guard !learners.isEmpty else { return [] }
         let c = connection
         try await c.execute("DROP TABLE IF EXISTS wanted_learners", [])
         try await c.execute("CREATE TEMP TABLE wanted_learners (id BIGINT PRIMARY KEY)", [])
         try await c.bulkInsert(table: "wanted_learners", columns: ["id"], rows: learners.sorted().map { [.int($0)] })
         let rows = try await c.query("""
-            SELECT e.learner_id, e.year_id, e.school_id, e.grade, e.section, e.status, e.start_date, e.end_date
-            FROM enrolments e JOIN wanted_learners w ON w.id = e.learner_id
+            SELECT e.learner_id, e.year_id, e.school_id, e.grade, e.section, e.status, e.start_date, e.end_date, COALESCE(l.person_id, l.id)
+            FROM enrolments e JOIN learners l ON l.id = e.learner_id
+            WHERE e.learner_id IN (SELECT id FROM wanted_learners)
+               OR COALESCE(l.person_id, l.id) IN (SELECT COALESCE(x.person_id, x.id) FROM learners x JOIN wanted_learners w ON w.id = x.id)
             """, [])
         try await c.execute("DROP TABLE wanted_learners", [])
         return rows.compactMap { r in
             guard let l = r.int(0), let y = r.int(1), let s = r.int(2), let g = r.int(3) else { return nil }
-            return Enrolment(learnerID: LearnerID(l), yearID: Int(y), schoolID: SchoolID(s), grade: Int(g), section: r.text(4) ?? "",
-                             status: r.text(5).flatMap(EnrolmentStatus.init(rawValue:)) ?? .enrolled,
-                             start: r.text(6).flatMap { Day(iso: $0) }, end: r.text(7).flatMap { Day(iso: $0) })
+            return (Enrolment(learnerID: LearnerID(l), yearID: Int(y), schoolID: SchoolID(s), grade: Int(g), section: r.text(4) ?? "",
+                              status: r.text(5).flatMap(EnrolmentStatus.init(rawValue:)) ?? .enrolled,
+                              start: r.text(6).flatMap { Day(iso: $0) }, end: r.text(7).flatMap { Day(iso: $0) }), r.int(8) ?? l)
         }
     }
 

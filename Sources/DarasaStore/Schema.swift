@@ -578,5 +578,31 @@ public enum Schema {
             )
             """,
         ]),
+        // Record linkage: candidate pairs with their evidence and what was decided. A learner
+        // linked as a duplicate keeps its own records and points at the person it belongs to
+        // (person_id), so an unmerge only clears the pointer.
+        Migration("0009_linkage", [
+            "ALTER TABLE learners ADD COLUMN person_id BIGINT",
+            """
+            CREATE TABLE link_candidates (
+              id {id},
+              kind TEXT NOT NULL CHECK (kind IN ('assessment', 'duplicate')),
+              batch_id BIGINT NOT NULL REFERENCES import_batches (id),
+              file TEXT,
+              src_row INTEGER,
+              learner_id BIGINT NOT NULL REFERENCES learners (id),
+              other_id BIGINT REFERENCES learners (id),
+              school_id BIGINT REFERENCES schools (id),
+              weight DOUBLE PRECISION NOT NULL,
+              evidence TEXT NOT NULL,
+              payload TEXT,
+              status TEXT NOT NULL CHECK (status IN ('linked', 'review', 'accepted', 'rejected')),
+              decided_by TEXT,
+              decided_at BIGINT
+            )
+            """,
+            "CREATE INDEX link_candidates_status ON link_candidates (status, school_id)",
+            "CREATE INDEX link_candidates_row ON link_candidates (file, src_row)",
+        ]),
     ]
 }

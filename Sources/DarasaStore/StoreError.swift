@@ -11,6 +11,7 @@ public struct StoreError: Error, Sendable, CustomStringConvertible, CustomDebugS
         public static let conflict = Code(name: "conflict")
         public static let invalid = Code(name: "invalid")
         public static let engine = Code(name: "engine")
+        public static let notFound = Code(name: "not_found")
     }
     public var code: Code
     public var message: String

@@ -16,6 +16,8 @@ public enum ImportTarget: String, Sendable, CaseIterable, Codable {
     case teacherAttendance = "teacher_attendance"
     case classAssignments = "class_assignments"
     case visits
+    case instruments
+    case assessmentResults = "assessment_results"
 
     public var fields: [TargetField] {
         switch self {
@@ -117,6 +119,27 @@ public enum ImportTarget: String, Sendable, CaseIterable, Codable {
              TargetField("rubric", .rubric, "scores as JSON: [{\"criterion\": …, \"score\": 1–4}] or {\"criterion\": score}"),
              TargetField("notes", .text, "the visitor's notes"),
              TargetField("follow_ups", .followUps, "agreed actions as JSON: [{\"action\", \"dueDate\", \"status\" (open, done, dropped)}]")]
+        case .instruments:
+            [TargetField("code", .text, required: true, "the instrument's code, e.g. EGRA-SWA"),
+             TargetField("name", .text, required: true, "its name"),
+             TargetField("kind", .text, required: true, "egra, egma or aser"),
+             TargetField("language", .text, required: true, "the language tested (ISO 639-3)"),
+             TargetField("grades", .list, "the grades it is for"),
+             TargetField("subtasks", .text, required: true, "the subtasks as JSON (see docs/import-mappings.md)")]
+        case .assessmentResults:
+            [TargetField("source_key", .text, "the row's identifier in this source (default: instrument, school, grade, date and name)"),
+             TargetField("instrument", .text, required: true, "the instrument's code (as imported with target instruments)"),
+             TargetField("learner", .learner, "the learner's identifier, when the source has one; otherwise the row is linked by name"),
+             TargetField("given_name", .text, "the child's given name (for linkage)"),
+             TargetField("family_name", .text, "the child's family name (for linkage)"),
+             TargetField("sex", .sex, "female or male (for linkage)"),
+             TargetField("age", .integer, "age in years (for linkage)"),
+             TargetField("school", .school, required: true, "the school code"),
+             TargetField("grade", .integer, required: true, "the grade"),
+             TargetField("date", .date, required: true, "the day of the assessment"),
+             TargetField("assessor", .text, "who assessed"),
+             TargetField("mode", .mode, "census (every child) or sample (default census)"),
+             TargetField("weight", .number, "the sampling weight (default 1)")]
         case .teacherAttendance:
             [TargetField("teacher", .teacher, required: true, "the teacher's identifier (in `source`, default this mapping's source)"),
              TargetField("school", .school, "the school code (default: the teacher's posting on that day)"),
@@ -131,7 +154,7 @@ public enum ImportTarget: String, Sendable, CaseIterable, Codable {
 /// What a field holds, which decides how its text is read.
 public enum FieldKind: String, Sendable {
     case text, integer, number, date, month, sex, bool, difficulty, enrolmentStatus = "enrolment status", mark, days
-    case ownership, locality, list, levels, sessionType = "session type", purpose, rubric, followUps = "follow-ups"
+    case ownership, locality, list, levels, sessionType = "session type", purpose, rubric, followUps = "follow-ups", mode
     /// References, resolved against what is already stored: a school code, a learner's or a
     /// teacher's source key.
     case school, learner, teacher
@@ -154,6 +177,7 @@ public enum FieldKind: String, Sendable {
                        "upper secondary": "upper_secondary", "senior secondary": "upper_secondary", "secondary": "upper_secondary"]
         case .purpose: ["coaching": "coaching", "quality_assurance": "quality_assurance", "qa": "quality_assurance",
                         "quality assurance": "quality_assurance", "inspection": "quality_assurance"]
+        case .mode: ["census": "census", "sample": "sample"]
         case .sessionType: ["year": "year", "schoolyear": "year", "term": "term", "semester": "term", "gradingperiod": "term"]
         default: [:]
         }
@@ -171,6 +195,7 @@ public enum FieldKind: String, Sendable {
         case .locality: Set(Locality.allCases.map(\.rawValue))
         case .sessionType: ["year", "term"]
         case .purpose: ["coaching", "quality_assurance"]
+        case .mode: ["census", "sample"]
         default: nil
         }
     }

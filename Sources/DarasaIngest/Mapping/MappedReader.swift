@@ -354,6 +354,9 @@ public final class MappedReader {
         return marks
     }
 
+    /// The position of a column of the (joined) header, by name.
+    public func position(of column: String) -> Int? { header.firstIndex(of: column) }
+
     /// The column a field is read from, for messages.
     public func column(of field: String) -> String? { slots[field]?.spec.column }
 }
