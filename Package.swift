@@ -54,7 +54,8 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ], swiftSettings: fast),
         // Mapped imports: a mapping's rows checked, resolved and merged as one batch.
-        .target(name: "DarasaImport", dependencies: ["DarasaCore", "DarasaIngest", "DarasaStore"], swiftSettings: fast),
+        .target(name: "DarasaImport", dependencies: ["DarasaCore", "DarasaIngest", "DarasaStore"],
+                resources: [.copy("Mappings")], swiftSettings: fast),
         .target(name: "DarasaAnalytics", dependencies: ["DarasaCore", "DarasaStore"]),
         .target(name: "DarasaServer", dependencies: [
             "DarasaCore", "DarasaStore", "DarasaAnalytics",

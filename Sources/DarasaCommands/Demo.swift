@@ -1,5 +1,6 @@
 import ArgumentParser
 import DarasaCore
+import DarasaImport
 import DarasaIngest
 import DarasaServer
 import DarasaStore
@@ -42,11 +43,17 @@ struct Demo: AsyncParsableCommand {
                 say("Generated a synthetic country in \(countryDir) (\(seconds(clock.now - t0))): \(summary)")
 
                 let t1 = clock.now
-                let report = try await db.importBatch(source: "synthetic", description: "darasa demo: every source of \(countryDir)", user: "demo") { writer in
-                    let loaded = try await loadSyntheticCountry(from: URL(fileURLWithPath: countryDir), into: writer)
-                    say("Read every source: \(loaded)")
+                // Every source through its mapping, as a ministry's own files would come in.
+                var rows = 0, quarantined = 0
+                for mapping in try ShippedMappings.synthetic() {
+                    let files = try ImportFile.select(URL(fileURLWithPath: countryDir), mapping: mapping)
+                    guard !files.isEmpty else { continue }
+                    let r = try await Importer(store: db, user: "demo").run(mapping, files: files)
+                    rows += r.rowsRead
+                    quarantined += r.quarantined
+                    say("  \(mapping.name): \(r.summary)")
                 }
-                say("Loaded \(Format.count(report.records)) records in \(seconds(clock.now - t1)).")
+                say("Imported \(Format.count(rows)) rows in \(seconds(clock.now - t1)) (\(Format.count(quarantined)) quarantined or awaiting identity review: darasa quarantine BATCH).")
                 try await createDemoUsers(db)
             } catch {
                 await db.close()
@@ -76,9 +83,12 @@ func createDemoUsers(_ db: DarasaStore) async throws {
         throw UserFacingError("The demo data has no school with a class teacher in its latest year; generate it again with more learners.")
     }
     let hash = try await PasswordHasher.hash("demo")
+    // The head teacher heads the school with the most pairs awaiting identity review (so the demo
+    // shows the review queue), else the teacher's school.
+    let reviewSchool = try await db.linkReviewSchools().first.map { OrgUnitID($0.school.rawValue) } ?? school.id
     let accounts: [(String, String, Role, OrgUnitID, TeacherID?)] = [
         ("teacher", "Demo Teacher", .teacher, school.id, pick.teacher),
-        ("head", "Demo Head Teacher", .headTeacher, school.id, nil),
+        ("head", "Demo Head Teacher", .headTeacher, reviewSchool, nil),
         ("district", "Demo District Officer", .districtOfficer, districtID, nil),
         ("national", "Demo National Analyst", .nationalAnalyst, root.id, nil),
         ("admin", "Demo Administrator", .admin, root.id, nil),

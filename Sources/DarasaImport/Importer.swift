@@ -597,3 +597,18 @@ final class ImportRun: @unchecked Sendable {
         monthMarks[key] = entry
     }
 }
+
+/// The mappings shipped with Darasa (mappings/ in the repository): `synthetic/` reads every
+/// source of the synthetic country, in file-name order.
+public enum ShippedMappings {
+    public static var folder: URL? { Bundle.module.url(forResource: "Mappings", withExtension: nil) }
+
+    /// The synthetic country's mappings, in the order they must run.
+    public static func synthetic() throws -> [Mapping] {
+        guard let dir = folder?.appendingPathComponent("synthetic") else {
+            throw InputError(file: "mappings/synthetic", problem: "the shipped mappings are missing from this build", fix: "Rebuild Darasa from its repository")
+        }
+        let names = ((try? FileManager.default.contentsOfDirectory(atPath: dir.path)) ?? []).filter { $0.hasSuffix(".yaml") }.sorted()
+        return try names.map { try Mapping.load(url: dir.appendingPathComponent($0), displayName: "mappings/synthetic/" + $0) }
+    }
+}

@@ -145,6 +145,22 @@ extension DarasaStore {
         return out
     }
 
+    /// The pairs a user decided most recently (for undo).
+    public func recentLinkDecisions(by user: String, limit: Int) async throws -> [LinkCandidate] {
+        try await database.query("""
+            SELECT \(Self.candidateColumns) FROM link_candidates WHERE decided_by = ? AND status IN ('accepted', 'rejected')
+            ORDER BY decided_at DESC, id DESC LIMIT ?
+            """, .text(user), .int(Int64(limit))).map(Self.candidate)
+    }
+
+    /// Schools with pairs awaiting review, most first (counts only: no names).
+    public func linkReviewSchools(under path: String = "/") async throws -> [(school: SchoolID, waiting: Int)] {
+        try await database.query("""
+            SELECT c.school_id, COUNT(*) AS n FROM link_candidates c JOIN org_units o ON o.id = c.school_id
+            WHERE c.status = 'review' AND o.path LIKE ? GROUP BY c.school_id ORDER BY n DESC, c.school_id
+            """, .text(path + "%")).compactMap { r in r.int(0).map { (SchoolID($0), Int(r.int(1) ?? 0)) } }
+    }
+
     public func linkCandidate(id: Int64) async throws -> LinkCandidate? {
         try await database.query("SELECT \(Self.candidateColumns) FROM link_candidates WHERE id = ?", .int(id)).first.map(Self.candidate)
     }

@@ -20,15 +20,19 @@ extension DarasaStore {
     }
 
     /// A school for the demo accounts: among schools with grade-3 assessment results (where both
-    /// reading fluency and reading levels are measured), the one with the most grade-3 class
-    /// teachers, and its first grade-3 teacher — so the demo teacher's class has levels to group.
+    /// reading fluency and reading levels are measured), preferring one with pairs awaiting
+    /// identity review (so the demo head teacher has some to decide), the one with the most
+    /// grade-3 class teachers, and its first grade-3 teacher — so the demo teacher's class has
+    /// levels to group.
     public func demoSchool(yearID: Int) async throws -> (school: SchoolID, teacher: TeacherID)? {
         var row = try await database.query("""
             SELECT c.school_id, MIN(c.teacher_id), COUNT(DISTINCT c.teacher_id) AS n
             FROM class_assignments c
             WHERE c.year_id = ? AND c.grade = 3 AND c.school_id IN (SELECT school_id FROM assessment_results
                 WHERE year_id = ? AND grade = 3 AND subtask_code = 'reading' AND level IS NOT NULL)
-            GROUP BY c.school_id ORDER BY n DESC, c.school_id LIMIT 1
+            GROUP BY c.school_id
+            ORDER BY CASE WHEN EXISTS (SELECT 1 FROM link_candidates k WHERE k.school_id = c.school_id AND k.status = 'review') THEN 1 ELSE 0 END DESC,
+                     n DESC, c.school_id LIMIT 1
             """, .int(Int64(yearID)), .int(Int64(yearID))).first
         if row == nil {  // no level test in grade 3: any school with assessment results
             row = try await database.query("""

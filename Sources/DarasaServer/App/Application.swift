@@ -54,6 +54,7 @@ public func buildRouter(store: DarasaStore, settings: ServerSettings) throws -> 
     router.get("/healthz") { _, _ in "ok" }
     AuthRoutes(services: services).register(on: router)
     WebRoutes(services: services).register(on: router)
+    ReviewRoutes(services: services).register(on: router)
     APIRoutes(services: services).register(on: router.group("/api"))
     return router
 }

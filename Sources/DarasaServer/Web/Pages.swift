@@ -11,6 +11,7 @@ struct Pages: Sendable {
         try library.register(Templates.login, named: "login")
         try library.register(Templates.home, named: "home")
         try library.register(Templates.error, named: "error")
+        try library.register(Templates.review, named: "review")
         self.library = library
     }
 
@@ -66,11 +67,16 @@ enum Templates {
     label{display:block;margin:.6rem 0 .2rem}input{font:inherit;padding:.35rem;width:16rem;max-width:100%}
     nav.classes{margin:1rem 0;line-height:2}nav.classes a,nav.classes strong{margin-right:.6rem;white-space:nowrap}
     .demo{background:#fff8e1;border:1px solid #e0c060;padding:.5rem .8rem;margin-top:1rem}
+    .notice{background:#e7f4ea;border:1px solid #2e7d32;padding:.5rem .8rem;border-radius:.3rem}
+    tr.for .bar,tr.against .bar{display:inline-block;height:.6rem;vertical-align:middle}
+    tr.for .bar{background:#2e7d32}tr.against .bar{background:#b42318}
+    tr.for td:nth-child(4)::before{content:"✔ "}tr.against td:nth-child(4)::before{content:"✘ "}
+    .decide{display:flex;gap:.8rem;align-items:center;flex-wrap:wrap;margin:1rem 0}
     @media print{header form,button{display:none}body{background:#fff}}
     </style>
     </head>
     <body data-role="{{role}}">
-    <header><strong>Darasa</strong>{{#user}}<span class="who">{{displayName}} · {{roleTitle}} · {{scopeName}}</span>
+    <header><strong>Darasa</strong>{{#user}}<a href="/">Home</a><a href="/review">Identity review</a><span class="who">{{displayName}} · {{roleTitle}} · {{scopeName}}</span>
     <form class="inline" method="post" action="/logout"><input type="hidden" name="csrf" value="{{csrf}}"><button type="submit" data-action="logout">Sign out</button></form>{{/user}}</header>
     <main>
     {{{body}}}
