@@ -26,6 +26,7 @@ let package = Package(
         .package(url: "https://github.com/weichsel/ZIPFoundation.git", from: "0.9.19"),
         .package(url: "https://github.com/x-sheep/swift-property-based.git", from: "2.0.0"),
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.0.0"),
+        .package(url: "https://github.com/vapor/multipart-kit.git", from: "4.7.0"),
     ],
     targets: [
         .target(name: "DarasaCore", swiftSettings: fast),
@@ -58,7 +59,8 @@ let package = Package(
                 resources: [.copy("Mappings")], swiftSettings: fast),
         .target(name: "DarasaAnalytics", dependencies: ["DarasaCore", "DarasaStore"]),
         .target(name: "DarasaServer", dependencies: [
-            "DarasaCore", "DarasaStore", "DarasaAnalytics",
+            "DarasaCore", "DarasaStore", "DarasaAnalytics", "DarasaIngest", "DarasaImport",
+            .product(name: "MultipartKit", package: "multipart-kit"),
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
             .product(name: "Mustache", package: "swift-mustache"),

@@ -108,6 +108,30 @@ public struct Importer: Sendable {
         self.user = user
     }
 
+    /// Runs the whole import inside its transaction and rolls it back: what would be stored,
+    /// updated, left unchanged and quarantined, and the first problems, without changing anything.
+    public func dryRun(_ mapping: Mapping, files: [ImportFile]) async throws -> (report: ImportReport, problems: [QuarantinedRow]) {
+        struct Rollback: Error { var counts: (Int, MergeCounts, Int, Int); var problems: [QuarantinedRow] }
+        let chunk = chunkSize
+        do {
+            _ = try await store.importBatch(source: mapping.source, description: "dry run: " + mapping.name, user: user) { writer in
+                let run = ImportRun(mapping: mapping, writer: writer, chunkSize: chunk, files: files, progress: nil, started: Date())
+                run.keepSample = true
+                try await run.prepare()
+                for (i, f) in files.enumerated() { try await run.read(f, index: i) }
+                try await run.finish()
+                throw Rollback(counts: (run.read, run.counts, run.quarantinedRows, run.skipped), problems: run.sample)
+            }
+        } catch let r as Rollback {
+            var report = ImportReport(batchID: 0, mapping: mapping.file, source: mapping.source, target: mapping.target.rawValue, files: files.map(\.name))
+            report.rowsRead = r.counts.0; report.stored = r.counts.1.stored; report.updated = r.counts.1.updated
+            report.unchanged = r.counts.1.unchanged; report.quarantined = r.counts.2; report.skipped = r.counts.3
+            report.sampleProblems = r.problems.prefix(5).map { "\($0.file), row \($0.row)\($0.column.map { ", column \($0)" } ?? ""): \($0.reason)" }
+            return (report, r.problems)
+        }
+        throw InputError(file: files.first?.name ?? "", problem: "the dry run did not finish", fix: "Try again")
+    }
+
     public func run(_ mapping: Mapping, files: [ImportFile],
                     progress: (@Sendable (ImportProgress) -> Void)? = nil) async throws -> ImportReport {
         let started = Date()
@@ -341,12 +365,16 @@ final class ImportRun: @unchecked Sendable {
         try await flushVisitsAndClasses(path: path)
         try await flushInstruments(path: path)
         if !quarantine.isEmpty {
+            if keepSample && sample.count < 200 { sample += quarantine.prefix(200 - sample.count) }
             try await writer.quarantine(quarantine)
             quarantine.removeAll(keepingCapacity: true)
         }
     }
 
     var currentFile = ""
+    /// Dry runs keep the first quarantined rows to show them.
+    var keepSample = false
+    var sample: [QuarantinedRow] = []
     var enrolledLearners: Set<Int64> = []
 
     /// When the mapping does not carry the status, each touched learner's enrolments get the
@@ -610,5 +638,35 @@ public enum ShippedMappings {
         }
         let names = ((try? FileManager.default.contentsOfDirectory(atPath: dir.path)) ?? []).filter { $0.hasSuffix(".yaml") }.sorted()
         return try names.map { try Mapping.load(url: dir.appendingPathComponent($0), displayName: "mappings/synthetic/" + $0) }
+    }
+}
+
+/// The first rows of a file as a mapping reads them: each field's value, and the problems.
+public struct MappingPreview: Sendable {
+    public var fields: [String]
+    public var rows: [(row: Int, values: [String], problems: [RowProblem])]
+}
+
+extension Importer {
+    public static func preview(_ mapping: Mapping, file: ImportFile, rows limit: Int = 20) throws -> MappingPreview {
+        let reader = try MappedReader(mapping: mapping, url: file.url, file: file.name)
+        let fields = mapping.target.fields.map(\.name).filter { mapping.fields[$0] != nil && $0 != "days" }
+        var out = MappingPreview(fields: fields, rows: [])
+        var r = CSVRecord()
+        while out.rows.count < limit, let n = try reader.next(into: &r) {
+            var problems: [RowProblem] = []
+            let values = fields.map { f -> String in
+                switch mapping.target.field(f)?.kind {
+                case .date?: return reader.day(f, r, &problems)?.iso ?? ""
+                case .integer?: return reader.int(f, r, &problems).map(String.init) ?? ""
+                case .number?: return reader.double(f, r, &problems).map { String($0) } ?? ""
+                case .list?, .levels?: return reader.list(f, r, &problems).joined(separator: ", ")
+                case .month?: return reader.month(f, r, &problems).map { "\($0.year)-\($0.month < 10 ? "0" : "")\($0.month)" } ?? ""
+                default: return reader.string(f, r, &problems) ?? ""
+                }
+            }
+            out.rows.append((n, values, problems))
+        }
+        return out
     }
 }

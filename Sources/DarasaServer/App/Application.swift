@@ -43,11 +43,12 @@ struct Services: Sendable {
     let settings: ServerSettings
     let pages: Pages
     let access: AccessResolver
+    let imports: ImportJobs
 }
 
 /// Builds the router: tests drive it in-process with `app.test(.router)`.
 public func buildRouter(store: DarasaStore, settings: ServerSettings) throws -> Router<AppContext> {
-    let services = Services(store: store, settings: settings, pages: try Pages(), access: AccessResolver(store: store))
+    let services = Services(store: store, settings: settings, pages: try Pages(), access: AccessResolver(store: store), imports: ImportJobs())
     let router = Router(context: AppContext.self)
     router.add(middleware: SecurityHeadersMiddleware())
     router.add(middleware: SessionMiddleware(store: store))
@@ -56,6 +57,7 @@ public func buildRouter(store: DarasaStore, settings: ServerSettings) throws -> 
     WebRoutes(services: services).register(on: router)
     ReviewRoutes(services: services).register(on: router)
     APIRoutes(services: services).register(on: router.group("/api"))
+    ImportRoutes(services: services).register(api: router.group("/api/v1"), web: router)
     return router
 }
 

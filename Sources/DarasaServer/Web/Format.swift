@@ -1,3 +1,4 @@
+import Foundation
 import DarasaCore
 
 /// Number formatting for people: thousands separators, percentages with one decimal.
@@ -11,6 +12,15 @@ public enum Format {
             out.append(ch)
         }
         return n < 0 ? "-" + out : out
+    }
+
+    /// Unix seconds as "2026-11-22 21:05" (UTC).
+    public static func instant(_ seconds: Int64) -> String {
+        let f = DateFormatter()
+        f.locale = Locale(identifier: "en_US_POSIX")
+        f.timeZone = TimeZone(identifier: "UTC")
+        f.dateFormat = "yyyy-MM-dd HH:mm"
+        return f.string(from: Date(timeIntervalSince1970: TimeInterval(seconds)))
     }
 
     public static func percent(_ share: Double?) -> String {

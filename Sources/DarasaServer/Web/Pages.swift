@@ -12,6 +12,10 @@ struct Pages: Sendable {
         try library.register(Templates.home, named: "home")
         try library.register(Templates.error, named: "error")
         try library.register(Templates.review, named: "review")
+        try library.register(Templates.imports, named: "imports")
+        try library.register(Templates.importPreview, named: "importPreview")
+        try library.register(Templates.importJob, named: "importJob")
+        try library.register(Templates.importReport, named: "importReport")
         self.library = library
     }
 
@@ -71,12 +75,13 @@ enum Templates {
     tr.for .bar,tr.against .bar{display:inline-block;height:.6rem;vertical-align:middle}
     tr.for .bar{background:#2e7d32}tr.against .bar{background:#b42318}
     tr.for td:nth-child(4)::before{content:"✔ "}tr.against td:nth-child(4)::before{content:"✘ "}
+    tr.bad td{background:#fdecea}select{font:inherit;padding:.3rem}
     .decide{display:flex;gap:.8rem;align-items:center;flex-wrap:wrap;margin:1rem 0}
     @media print{header form,button{display:none}body{background:#fff}}
     </style>
     </head>
     <body data-role="{{role}}">
-    <header><strong>Darasa</strong>{{#user}}<a href="/">Home</a><a href="/review">Identity review</a><span class="who">{{displayName}} · {{roleTitle}} · {{scopeName}}</span>
+    <header><strong>Darasa</strong>{{#user}}<a href="/">Home</a><a href="/review">Identity review</a><a href="/imports">Imports</a><span class="who">{{displayName}} · {{roleTitle}} · {{scopeName}}</span>
     <form class="inline" method="post" action="/logout"><input type="hidden" name="csrf" value="{{csrf}}"><button type="submit" data-action="logout">Sign out</button></form>{{/user}}</header>
     <main>
     {{{body}}}
