@@ -34,6 +34,11 @@ import Testing
         ("/schools/{id}", "/api/v1/schools/\(s2)", ["teacher": 404, "head": 404, "district": 404, "national": 200, "admin": 200]),
         ("/schools/{id}/learners", "/api/v1/schools/\(s1)/learners", ["teacher": 200, "head": 200, "district": 403, "national": 403, "admin": 403]),
         ("/schools/{id}/learners", "/api/v1/schools/\(s2)/learners", ["teacher": 404, "head": 404, "district": 404, "national": 403, "admin": 403]),
+        ("/mappings", "/api/v1/mappings", ["teacher": 403, "head": 403, "district": 200, "national": 200, "admin": 200]),
+        ("/imports", "/api/v1/imports", ["teacher": 403, "head": 403, "district": 200, "national": 200, "admin": 200]),
+        // Batch 1 is the tiny country's load, run by "test": district officers see only their own.
+        ("/imports/{id}", "/api/v1/imports/1", ["teacher": 403, "head": 403, "district": 404, "national": 200, "admin": 200]),
+        ("/imports/{id}/quarantine", "/api/v1/imports/1/quarantine", ["teacher": 403, "head": 403, "district": 404, "national": 403, "admin": 404]),
     ]
 
     @Test func everyEndpointAnswersEachRoleAsExpected() async throws {

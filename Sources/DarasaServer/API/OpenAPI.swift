@@ -30,6 +30,10 @@ enum OpenAPIDocument {
             "chronicallyAbsent": {"type": ["integer", "null"]}, "learnersAssessed": {"type": ["integer", "null"]},
             "teachers": {"type": "integer"}, "pupilTeacherRatio": {"type": ["number", "null"]}, "lastVisit": {"type": ["string", "null"], "format": "date"},
             "suppressed": {"type": "array", "items": {"type": "string"}}}},
+          "ImportBatch": {"type": "object", "properties": {"id": {"type": "integer"}, "source": {"type": "string"}, "description": {"type": "string"},
+            "user": {"type": ["string", "null"]}, "startedAt": {"type": "integer"}, "status": {"type": "string"}, "mapping": {"type": ["string", "null"]},
+            "rowsRead": {"type": "integer"}, "stored": {"type": "integer"}, "updated": {"type": "integer"}, "unchanged": {"type": "integer"},
+            "quarantined": {"type": "integer"}, "skipped": {"type": "integer"}, "quarantineFiles": {"type": ["array", "null"], "items": {"type": "string"}}}},
           "Learner": {"type": "object", "properties": {"id": {"type": "integer"}, "givenName": {"type": "string"}, "familyName": {"type": "string"},
             "sex": {"type": "string", "enum": ["female", "male"]}, "grade": {"type": "integer"}, "section": {"type": "string"},
             "status": {"type": "string"}, "attendanceRate": {"type": ["number", "null"]}, "daysAbsent": {"type": "integer"}}}
@@ -41,6 +45,31 @@ enum OpenAPIDocument {
       },
       "security": [{"session": []}],
       "paths": {
+        "/mappings": {"get": {"summary": "The mappings a file can be imported through (data officers only).", "responses": {
+          "200": {"description": "OK", "content": {"application/json": {"schema": {"type": "object", "properties": {"items": {"type": "array", "items": {"type": "object",
+            "properties": {"name": {"type": "string"}, "title": {"type": "string"}, "source": {"type": "string"}, "target": {"type": "string"}}}}}}}}},
+          "401": {"$ref": "#/components/responses/Unauthorized"}, "403": {"description": "Not a data officer."}}}},
+        "/imports": {"get": {"summary": "Recent import batches with their reports (administrators and national officers: all; district officers: their own).", "responses": {
+          "200": {"description": "OK", "content": {"application/json": {"schema": {"type": "object", "properties": {"items": {"type": "array", "items": {"$ref": "#/components/schemas/ImportBatch"}}}}}}},
+          "401": {"$ref": "#/components/responses/Unauthorized"}, "403": {"description": "Not a data officer."}}},
+          "post": {"summary": "Import one file (the request body, up to 64 MB) through a mapping: valid rows land in one transaction, the rest are quarantined with reasons. Audited.",
+          "parameters": [{"name": "mapping", "in": "query", "required": true, "schema": {"type": "string"}, "description": "a name from GET /mappings"},
+            {"name": "file", "in": "query", "required": false, "schema": {"type": "string"}, "description": "the file's name, for reports and quarantine"}],
+          "requestBody": {"required": true, "content": {"text/csv": {}, "application/json": {}, "application/octet-stream": {}}},
+          "responses": {"201": {"description": "Imported; the report adds up: rowsRead = stored + updated + unchanged + quarantined.",
+            "content": {"application/json": {"schema": {"type": "object", "properties": {"report": {"type": "object"}}}}}},
+            "400": {"description": "No mapping named, or an empty body."}, "401": {"$ref": "#/components/responses/Unauthorized"},
+            "403": {"description": "Not a data officer."}, "413": {"description": "Larger than 64 MB."},
+            "422": {"description": "The file cannot be read through the mapping (e.g. a missing column); nothing was stored."}}}},
+        "/imports/{id}": {"get": {"summary": "One import batch's report and the files it quarantined rows from.",
+          "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "integer"}}], "responses": {
+          "200": {"description": "OK", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ImportBatch"}}}},
+          "401": {"$ref": "#/components/responses/Unauthorized"}, "403": {"description": "Not a data officer."}, "404": {"$ref": "#/components/responses/NotFound"}}}},
+        "/imports/{id}/quarantine": {"get": {"summary": "The quarantined rows of one file of a batch as CSV (the file's columns, then darasa_row, darasa_column, darasa_problem, darasa_fix), to fix and import again. Only who ran the import, or an administrator. Audited.",
+          "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "integer"}},
+            {"name": "file", "in": "query", "required": false, "schema": {"type": "string"}}], "responses": {
+          "200": {"description": "CSV", "content": {"text/csv": {}}}, "401": {"$ref": "#/components/responses/Unauthorized"},
+          "403": {"description": "Not the importer or an administrator."}, "404": {"$ref": "#/components/responses/NotFound"}}}},
         "/indicators": {"get": {"summary": "The indicator catalogue: id, title, measure, kind and a plain-language definition.", "responses": {
           "200": {"description": "OK", "content": {"application/json": {"schema": {"type": "object", "properties": {"items": {"type": "array", "items": {"type": "object"}}}}}}},
           "401": {"$ref": "#/components/responses/Unauthorized"}}}},
