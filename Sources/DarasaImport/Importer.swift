@@ -178,6 +178,8 @@ final class ImportRun: @unchecked Sendable {
     var postings: [Int64: [(school: Int64, start: Day, end: Day?)]] = [:]
     var years: Set<Int> = []
     var seen: [String: (file: String, row: Int)] = [:]
+    var seenMonths: Set<MonthKey> = []
+    var lastSchool: (code: String, id: Int64) = ("", 0)
 
     var read = 0, quarantinedRows = 0, skipped = 0
     var counts = MergeCounts()
@@ -465,7 +467,8 @@ final class ImportRun: @unchecked Sendable {
 
     func school(_ m: MappedReader, _ r: CSVRecord, _ problems: inout [RowProblem], required: Bool = true) -> Int64? {
         guard let code = m.string("school", r, &problems) else { return nil }
-        if let id = schools[code] { return id }
+        if code == lastSchool.code { return lastSchool.id }
+        if let id = schools[code] { lastSchool = (code, id); return id }
         problems.append(RowProblem(column: m.column(of: "school"), value: code, reason: "no school has the code \(code.prefix(20))",
                                    fix: "Check the school code, or import the school census first"))
         return nil
@@ -569,8 +572,11 @@ final class ImportRun: @unchecked Sendable {
                                        fix: "Import that year's school calendar first, or check the month"))
             return
         }
-        if repeated("A\(learner)/\(school)/\(month.year)/\(month.month)", what: "this learner's register for \(month.year)-\(month.month)",
-                    file: file, row: row, column: m.column(of: "learner"), value: "", &problems) { return }
+        guard seenMonths.insert(MonthKey(person: learner, school: school, year: month.year, month: month.month)).inserted else {
+            problems.append(RowProblem(column: m.column(of: "learner"), value: "", reason: "this learner's register for \(month.year)-\(month.month < 10 ? "0" : "")\(month.month) appears again in this import",
+                                       fix: "Keep one of the two rows"))
+            return
+        }
         learnerMonths.append((LearnerAttendanceMonth(learnerID: LearnerID(learner), schoolID: SchoolID(school), year: month.year,
                                                      month: month.month, marks: marks), row))
     }

@@ -32,6 +32,8 @@ public final class MappedReader {
     private var slots: [String: Slot] = [:]
     private var days: DaysSlot?
     private var primary = CSVRecord()
+    private var constants: [String: String] = [:]
+    private var lastMonth: (text: String, value: (year: Int, month: Int)) = ("", (0, 0))
 
     struct Slot {
         var field: TargetField
@@ -107,7 +109,8 @@ public final class MappedReader {
                 var columns: [Int] = []
                 var names: [String] = []
                 for d in 1...31 {
-                    let n = template.replacingOccurrences(of: "{dd}", with: d < 10 ? "0\(d)" : "\(d)").replacingOccurrences(of: "{d}", with: "\(d)")
+                    let n = template.contains("{dd}") ? template.replacingOccurrences(of: "{dd}", with: d < 10 ? "0\(d)" : "\(d)")
+                        : template.replacingOccurrences(of: "{d}", with: "\(d)")
                     names.append(n)
                     columns.append(position[n] ?? -1)
                 }
@@ -218,7 +221,20 @@ public final class MappedReader {
     /// A field's value after `values:` and the built-in words; a problem when the field has a
     /// fixed vocabulary and the text is not in it.
     func canonical(_ field: String, _ r: CSVRecord, _ problems: inout [RowProblem]) -> String? {
-        guard let t = text(field, r, &problems), let slot = slots[field] else { return nil }
+        guard let slot = slots[field] else { return nil }
+        // A field with a fixed value (a constant or taken from the path) is the same on every row.
+        if slot.column == nil, let cached = constants[field] { return cached }
+        guard let t = text(field, r, &problems) else { return nil }
+        if slot.column == nil, problems.isEmpty {
+            let value = canonicalValue(t, slot, field, &problems)
+            if problems.isEmpty { constants[field] = value }
+            return value
+        }
+        return canonicalValue(t, slot, field, &problems)
+    }
+
+    private func canonicalValue(_ t: String, _ slot: Slot, _ field: String, _ problems: inout [RowProblem]) -> String? {
+        if slot.values.isEmpty && slot.field.kind.canonicalValues == nil { return t }
         if let v = slot.values[t.lowercased()] { return v }
         if let allowed = slot.field.kind.canonicalValues {
             if allowed.contains(t.lowercased()) { return t.lowercased() }
@@ -255,8 +271,12 @@ public final class MappedReader {
     /// YYYY-MM (or YYYY-MM-DD, taking its month).
     public func month(_ field: String, _ r: CSVRecord, _ problems: inout [RowProblem]) -> (year: Int, month: Int)? {
         guard let t = canonical(field, r, &problems) else { return nil }
+        if t == lastMonth.text { return lastMonth.value }
         let parts = t.split(separator: "-")
-        if parts.count >= 2, parts[0].count == 4, let y = Int(parts[0]), let m = Int(parts[1]), (1...12).contains(m) { return (y, m) }
+        if parts.count >= 2, parts[0].count == 4, let y = Int(parts[0]), let m = Int(parts[1]), (1...12).contains(m) {
+            lastMonth = (t, (y, m))
+            return (y, m)
+        }
         problems.append(RowProblem(column: slots[field]?.spec.column, value: t, reason: "\"\(t.prefix(20))\" is not a month written as YYYY-MM",
                                    fix: "Write the month as YYYY-MM, e.g. 2024-03"))
         return nil
