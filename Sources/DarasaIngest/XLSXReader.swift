@@ -104,7 +104,11 @@ public struct XLSXReader: Sendable {
         func part(_ path: String) throws -> Data? {
             guard let entry = archive[path] else { return nil }
             var out = Data()
-            _ = try archive.extract(entry, skipCRC32: false) { out.append($0) }
+            try Self.guardSize(entry)
+            _ = try archive.extract(entry, skipCRC32: false) { chunk in
+                out.append(chunk)
+                if out.count > InputLimits.maxXLSXPartBytes { throw XLSXError(problem: Self.bombMessage) }
+            }
             return out
         }
         guard let workbook = try part("xl/workbook.xml") else {
@@ -165,10 +169,21 @@ public struct XLSXReader: Sendable {
         }
         guard let entry = archive[path] else { throw XLSXError(problem: "the sheet \"\(name)\" has no part \(path)") }
         var xml = Data()
-        _ = try archive.extract(entry) { xml.append($0) }
+        try Self.guardSize(entry)
+        _ = try archive.extract(entry) { chunk in
+            xml.append(chunk)
+            if xml.count > InputLimits.maxXLSXPartBytes { throw XLSXError(problem: Self.bombMessage) }
+        }
         let parser = SheetParser(sharedStrings: sharedStrings, dateStyles: dateStyles)
         try parser.parse(xml)
         return (parser.rows, parser.merges)
+    }
+
+    static let bombMessage = "a part of the workbook expands to more than \(InputLimits.maxXLSXPartBytes >> 20) MB (a damaged or malicious file)"
+
+    /// Refuses a part whose declared size is beyond the limit before inflating anything.
+    static func guardSize(_ entry: Entry) throws {
+        if entry.uncompressedSize > UInt64(InputLimits.maxXLSXPartBytes) { throw XLSXError(problem: bombMessage) }
     }
 
     /// "C12" → (column 2, row 12).

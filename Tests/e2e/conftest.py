@@ -204,6 +204,7 @@ class DarasaServer:
     base_url: str
     proc: subprocess.Popen
     log_path: Path
+    data_dir: Path
 
     def url(self, path: str) -> str:
         return self.base_url + path
@@ -258,7 +259,7 @@ def _start_server(engine: str, workdir: Path, extra: list[str]) -> DarasaServer:
             if _healthy(base):
                 print(f"\n[{engine}] server ready at {base} after "
                       f"{time.monotonic() - t0:.1f}s")
-                return DarasaServer(engine, base, proc, log_path)
+                return DarasaServer(engine, base, proc, log_path, data_dir)
             if time.monotonic() > deadline:
                 _kill(proc)
                 pytest.fail(f"[{engine}] /healthz did not answer `ok` within "

@@ -25,6 +25,11 @@ public struct LinkRecord: Sendable {
     var swappedName = ""
     var soundexGiven = ""
     var soundexFamily = ""
+    var fullBytes: [UInt8] = []
+    var swappedBytes: [UInt8] = []
+    var soundexFull = ""
+    var swappedSoundex = ""
+    var ascii = true
 
     public init(given: String, family: String, sex: Sex? = nil, birth: Day? = nil, birthYear: Int? = nil, school: Int64? = nil,
                 area: String? = nil, grade: Int? = nil, year: Int? = nil, firstDay: Day? = nil, lastDay: Day? = nil) {
@@ -44,6 +49,11 @@ public struct LinkRecord: Sendable {
         swappedName = [f, g].filter { !$0.isEmpty }.joined(separator: " ")
         soundexGiven = StringSimilarity.soundex(g) ?? g
         soundexFamily = StringSimilarity.soundex(f) ?? f
+        fullBytes = Array(fullName.utf8)
+        swappedBytes = Array(swappedName.utf8)
+        ascii = fullBytes.allSatisfy { $0 < 0x80 }
+        soundexFull = StringSimilarity.soundex(fullName) ?? fullName
+        swappedSoundex = StringSimilarity.soundex(swappedName) ?? swappedName
     }
 }
 
@@ -228,7 +238,12 @@ public struct Linker: Sendable {
     static func compare(_ a: LinkRecord, _ b: LinkRecord, withinSource: Bool) -> [Int?] {
         var name: Int?
         if !a.fullName.isEmpty && !b.fullName.isEmpty {
-            name = min(nameLevel(a.fullName, b.fullName), nameLevel(a.fullName, b.swappedName))
+            if a.ascii && b.ascii {
+                name = min(byteLevel(a.fullBytes, b.fullBytes, a.soundexFull, b.soundexFull),
+                           byteLevel(a.fullBytes, b.swappedBytes, a.soundexFull, b.swappedSoundex))
+            } else {
+                name = min(nameLevel(a.fullName, b.fullName), nameLevel(a.fullName, b.swappedName))
+            }
         }
         let sex = LinkageComparison.exact(a.sex, b.sex)?.rawValue
         var birth: Int?
@@ -252,6 +267,14 @@ public struct Linker: Sendable {
 
     public static func debugCompare(_ a: LinkRecord, _ b: LinkRecord) -> String {
         "\(compare(a, b, withinSource: false)) \(a.fullName)|\(b.fullName)|\(b.swappedName)"
+    }
+
+    static func byteLevel(_ x: [UInt8], _ y: [UInt8], _ sx: String, _ sy: String) -> Int {
+        if x == y { return NameLevel.exact.rawValue }
+        let s = ByteJaroWinkler.similarity(x, y)
+        if s >= 0.92 { return NameLevel.veryClose.rawValue }
+        if s >= 0.80 { return NameLevel.close.rawValue }
+        return sx == sy ? NameLevel.soundsAlike.rawValue : NameLevel.different.rawValue
     }
 
     static func nameLevel(_ x: String, _ y: String) -> Int {
