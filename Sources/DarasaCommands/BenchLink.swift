@@ -21,7 +21,7 @@ struct BenchLink: AsyncParsableCommand {
     var country: String?
 
     @Option(help: "Weight (bits) at or above which a pair is linked.")
-    var upper: Double = 6
+    var upper: Double = 10
 
     @Option(help: "Weight below which a pair is not linked (between: review).")
     var lower: Double = 0

@@ -101,7 +101,7 @@ public struct LinkageResult: Sendable {
 /// one source whether the two records' rolls overlap in time.
 public struct Linker: Sendable {
     /// Weight (bits) at or above which a pair is linked automatically.
-    public var upper: Double = 6
+    public var upper: Double = 10
     /// Weight below which a pair is not linked (between: review).
     public var lower: Double = 0
     /// Across sources, the best candidate must beat the second by this many bits to be linked.
@@ -109,7 +109,7 @@ public struct Linker: Sendable {
 
     public static let fields = ["name", "sex", "birth", "school", "context"]
 
-    public init(upper: Double = 6, lower: Double = 0, margin: Double = 3) {
+    public init(upper: Double = 10, lower: Double = 0, margin: Double = 3) {
         self.upper = upper
         self.lower = lower
         self.margin = margin
