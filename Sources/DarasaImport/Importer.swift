@@ -190,6 +190,8 @@ final class ImportRun: @unchecked Sendable {
     var postingsOut: [(TeacherPosting, Int)] = []
     var enrolments: [(Enrolment, Int)] = []
     var learnerMonths: [(LearnerAttendanceMonth, Int)] = []
+    /// Each pending register row's file (registers come one small file per school and month).
+    var learnerMonthFiles: [String] = []
     var quarantine: [QuarantinedRow] = []
     /// Long-format attendance: marks per person-school-month, with the rows behind them.
     var monthMarks: [MonthKey: (marks: MonthMarks, rows: Int, firstRow: Int, file: String)] = [:]
@@ -360,8 +362,10 @@ final class ImportRun: @unchecked Sendable {
         }
         if !learnerMonths.isEmpty {
             counts = counts + (try await writer.merge(.learnerAttendance(learnerMonths.map(\.0)), source: mapping.source, path: path,
-                                                      rows: learnerMonths.map(\.1), weights: Array(repeating: 1, count: learnerMonths.count)))
+                                                      rows: learnerMonths.map(\.1), weights: Array(repeating: 1, count: learnerMonths.count),
+                                                      paths: learnerMonthFiles))
             learnerMonths.removeAll(keepingCapacity: true)
+            learnerMonthFiles.removeAll(keepingCapacity: true)
         }
         try await flushCensusAndHolidays(path: path)
         try await flushVisitsAndClasses(path: path)
@@ -421,7 +425,7 @@ final class ImportRun: @unchecked Sendable {
     /// Flushes when the file changes, so that each merge carries one file's provenance.
     func switchFile(_ name: String) async throws {
         if name != currentFile {
-            if learners.count + teachers.count + enrolments.count + learnerMonths.count + postingsOut.count
+            if learners.count + teachers.count + enrolments.count + postingsOut.count
                 + censusReturns.count + censusGrades.count + holidayRows.count + assignments.count + visits.count > 0 { try await flush() }
             currentFile = name
         }
@@ -579,6 +583,7 @@ final class ImportRun: @unchecked Sendable {
         }
         learnerMonths.append((LearnerAttendanceMonth(learnerID: LearnerID(learner), schoolID: SchoolID(school), year: month.year,
                                                      month: month.month, marks: marks), row))
+        learnerMonthFiles.append(file)
     }
 
     var yearCache: [Int: Int?] = [:]

@@ -80,14 +80,30 @@ extension BatchWriter {
     /// columns (a source that does not carry a field never overwrites it).
     /// `tables`, when given, limits the merge to those of the batch's tables (e.g. only the
     /// holidays of an academic-year record); the first of them is the one counted.
+    /// `paths`, when given, names each record's own file (one merge can then carry many
+    /// files' records: a folder of small register files is merged in large chunks).
     public func merge(_ batch: RecordBatch, source: String, path: String, rows: [Int], weights: [Int],
-                      columns: Set<String>? = nil, tables only: Set<String>? = nil) async throws -> MergeCounts {
+                      columns: Set<String>? = nil, tables only: Set<String>? = nil, paths: [String]? = nil) async throws -> MergeCounts {
         let fileID = try await fileID(source: source, path: path, deviceID: nil)
+        var perRecord: [Int64]?
+        if let paths {
+            var ids: [Int64] = []
+            ids.reserveCapacity(paths.count)
+            var last = ("", Int64(0))
+            for p in paths {
+                if p != last.0 { last = (p, try await self.fileID(source: source, path: p, deviceID: nil)) }
+                ids.append(last.1)
+            }
+            perRecord = ids
+        }
         var counts = MergeCounts()
         if case .academicYears(let ys) = batch {
             for y in ys where !years.years.contains(where: { $0.id == y.id }) { years.years.append((y.id, y.start, y.end)) }
         }
-        let tables = try RecordRows.rows(for: batch, fileID: fileID, sourceRows: rows, years: years).filter { only?.contains($0.table) ?? true }
+        var tables = try RecordRows.rows(for: batch, fileID: fileID, sourceRows: rows, years: years).filter { only?.contains($0.table) ?? true }
+        if let perRecord, !tables.isEmpty, let column = tables[0].columns.firstIndex(of: "file_id"), tables[0].rows.count == perRecord.count {
+            for i in tables[0].rows.indices { tables[0].rows[i][column] = .int(perRecord[i]) }
+        }
         for (index, table) in tables.enumerated() where !table.rows.isEmpty {
             guard let key = MergeKeys.keys[table.table] else {
                 throw StoreError(.invalid, "Records of \(table.table) cannot be merged by key yet; import them with a full load.")
@@ -100,6 +116,7 @@ extension BatchWriter {
         }
         records += batch.count
         touchedSchools.formUnion(RecordRows.touchedSchools(batch))
+        noteSummaries(batch)
         switch batch {
         case .learnerAttendance(let months): attendanceLearners.formUnion(months.map(\.learnerID.rawValue))
         case .teacherAttendance(let months): attendanceTeachers.formUnion(months.map(\.teacherID.rawValue))
@@ -329,5 +346,6 @@ extension BatchWriter {
             """, [])
         try await c.execute("DROP TABLE stage_status", [])
         touchedSchools.formUnion(changed.map(\.schoolID.rawValue))
+        summaryTables = nil
     }
 }

@@ -12,6 +12,8 @@ public actor BatchWriter {
     var emptyAtStart: [String: Bool] = [:]
     public internal(set) var records = 0
     public internal(set) var touchedSchools: Set<Int64> = []
+    /// The summaries this batch's records feed (nil: all).
+    public internal(set) var summaryTables: Set<String>? = []
     /// People named by attendance rows, checked against their tables before commit.
     var attendanceLearners: Set<Int64> = []
     var attendanceTeachers: Set<Int64> = []
@@ -41,11 +43,16 @@ public actor BatchWriter {
         }
         records += batch.count
         touchedSchools.formUnion(RecordRows.touchedSchools(batch))
+        noteSummaries(batch)
         switch batch {
         case .learnerAttendance(let months): attendanceLearners.formUnion(months.map(\.learnerID.rawValue))
         case .teacherAttendance(let months): attendanceTeachers.formUnion(months.map(\.teacherID.rawValue))
         default: break
         }
+    }
+
+    func noteSummaries(_ batch: RecordBatch) {
+        if let needed = SummarySQL.tables(for: batch) { summaryTables?.formUnion(needed) } else { summaryTables = nil }
     }
 
     /// The set-wise reference check for the tables without row-level foreign keys (see Schema).
@@ -89,18 +96,37 @@ enum SummarySQL {
              ELSE 0 END
         """
 
-    static func refresh(schools: Set<Int64>, on conn: any SQLConnection) async throws {
+    static let allTables: Set<String> = ["summary_enrolment", "summary_attendance", "summary_learner_year", "summary_assessed",
+                                         "summary_teacher_attendance", "summary_learning", "summary_attendance_year",
+                                         "summary_school_year", "summary_attendance_month"]
+
+    /// The summaries that depend on a kind of record (nil: all of them — learners and enrolments
+    /// feed every summary through sex, grade and disability).
+    static func tables(for batch: RecordBatch) -> Set<String>? {
+        switch batch {
+        case .teacherAttendance: ["summary_teacher_attendance"]
+        case .learnerAttendance: ["summary_attendance", "summary_learner_year", "summary_attendance_year", "summary_attendance_month", "summary_school_year"]
+        case .assessmentResults: ["summary_assessed", "summary_learning", "summary_school_year"]
+        case .postings, .classAssignments, .visits, .instruments, .teachers, .censusReturns, .orgLevels, .orgUnits, .schools, .academicYears: []
+        default: nil
+        }
+    }
+
+    /// Rebuilds `tables` (default: every summary) for the schools, from the base tables.
+    static func refresh(schools: Set<Int64>, tables: Set<String>? = nil, on conn: any SQLConnection) async throws {
         guard !schools.isEmpty else { return }
+        let want = tables ?? allTables
+        guard !want.isEmpty else { return }
         try await conn.execute("CREATE TEMP TABLE IF NOT EXISTS touched_schools (id BIGINT PRIMARY KEY)", [])
         try await conn.execute("DELETE FROM touched_schools", [])
         try await conn.bulkInsert(table: "touched_schools", columns: ["id"], rows: schools.sorted().map { [.int($0)] })
         let touched = "(SELECT id FROM touched_schools)"
         for table in ["summary_enrolment", "summary_attendance", "summary_learner_year", "summary_assessed",
                       "summary_teacher_attendance", "summary_learning", "summary_attendance_year", "summary_school_year",
-                      "summary_attendance_month"] {
+                      "summary_attendance_month"] where want.contains(table) {
             try await conn.execute("DELETE FROM \(table) WHERE school_id IN \(touched)", [])
         }
-        try await conn.execute("""
+        if want.contains("summary_enrolment") { try await conn.execute("""
             INSERT INTO summary_enrolment (school_id, year_id, grade, sex, disability, learners, active, dropped_out)
             SELECT e.school_id, e.year_id, e.grade, l.sex, \(disability), COUNT(*),
                    SUM(CASE WHEN e.status IN ('dropped_out', 'transferred_out') THEN 0 ELSE 1 END),
@@ -108,8 +134,8 @@ enum SummarySQL {
             FROM enrolments e JOIN learners l ON l.id = e.learner_id
             WHERE e.school_id IN \(touched)
             GROUP BY e.school_id, e.year_id, e.grade, l.sex, \(disability)
-            """, [])
-        try await conn.execute("""
+            """, []) }
+        if want.contains("summary_attendance") { try await conn.execute("""
             INSERT INTO summary_attendance (school_id, year_id, year, month, grade, sex, learners, recorded_days, present_days, absent_days)
             SELECT a.school_id, a.year_id, a.year, a.month, COALESCE(e.grade, 0), l.sex, COUNT(*),
                    SUM(a.recorded_days), SUM(a.present_days), SUM(a.absent_days)
@@ -117,36 +143,36 @@ enum SummarySQL {
             LEFT JOIN enrolments e ON e.learner_id = a.learner_id AND e.year_id = a.year_id AND e.school_id = a.school_id
             WHERE a.school_id IN \(touched)
             GROUP BY a.school_id, a.year_id, a.year, a.month, COALESCE(e.grade, 0), l.sex
-            """, [])
-        try await conn.execute("""
+            """, []) }
+        if want.contains("summary_learner_year") { try await conn.execute("""
             INSERT INTO summary_learner_year (learner_id, school_id, year_id, recorded_days, present_days, absent_days)
             SELECT learner_id, school_id, year_id, SUM(recorded_days), SUM(present_days), SUM(absent_days)
             FROM learner_attendance WHERE school_id IN \(touched)
             GROUP BY learner_id, school_id, year_id
-            """, [])
-        try await conn.execute("""
+            """, []) }
+        if want.contains("summary_assessed") { try await conn.execute("""
             INSERT INTO summary_assessed (school_id, year_id, grade, sex, learners)
             SELECT r.school_id, r.year_id, r.grade, l.sex, COUNT(DISTINCT r.learner_id)
             FROM assessment_results r JOIN learners l ON l.id = r.learner_id
             WHERE r.school_id IN \(touched)
             GROUP BY r.school_id, r.year_id, r.grade, l.sex
-            """, [])
-        try await conn.execute("""
+            """, []) }
+        if want.contains("summary_attendance_year") { try await conn.execute("""
             INSERT INTO summary_attendance_year (school_id, year_id, grade, sex, learners, recorded_days, present_days, absent_days)
             SELECT y.school_id, y.year_id, COALESCE(e.grade, 0), l.sex, COUNT(*), SUM(y.recorded_days), SUM(y.present_days), SUM(y.absent_days)
             FROM summary_learner_year y JOIN learners l ON l.id = y.learner_id
             LEFT JOIN enrolments e ON e.learner_id = y.learner_id AND e.year_id = y.year_id AND e.school_id = y.school_id
             WHERE y.school_id IN \(touched)
             GROUP BY y.school_id, y.year_id, COALESCE(e.grade, 0), l.sex
-            """, [])
-        try await conn.execute("""
+            """, []) }
+        if want.contains("summary_attendance_month") { try await conn.execute("""
             INSERT INTO summary_attendance_month (school_id, year_id, year, month, recorded_days, present_days)
             SELECT school_id, year_id, year, month, SUM(recorded_days), SUM(present_days)
             FROM summary_attendance WHERE school_id IN \(touched)
             GROUP BY school_id, year_id, year, month
-            """, [])
+            """, []) }
         // One row per school and year for every year the school has enrolments or registers.
-        try await conn.execute("""
+        if want.contains("summary_school_year") { try await conn.execute("""
             INSERT INTO summary_school_year (school_id, year_id, enrolment, enrolment_female, recorded_days, present_days,
                                              learners_with_attendance, chronically_absent, learners_assessed)
             SELECT k.school_id, k.year_id,
@@ -160,8 +186,8 @@ enum SummarySQL {
                    COALESCE((SELECT SUM(learners) FROM summary_assessed s WHERE s.school_id = k.school_id AND s.year_id = k.year_id), 0)
             FROM (SELECT school_id, year_id FROM summary_enrolment WHERE school_id IN \(touched)
                   UNION SELECT school_id, year_id FROM summary_learner_year WHERE school_id IN \(touched)) k
-            """, [])
-        try await conn.execute("""
+            """, []) }
+        if want.contains("summary_learning") { try await conn.execute("""
             INSERT INTO summary_learning (school_id, year_id, instrument_id, subtask_code, grade, sex, results, scored,
                                           zero_scores, with_benchmark, at_benchmark, score_sum)
             SELECT r.school_id, r.year_id, r.instrument_id, r.subtask_code, r.grade, l.sex, COUNT(*), COUNT(r.score),
@@ -174,12 +200,12 @@ enum SummarySQL {
                                   AND b.grade = r.grade AND b.language = i.language
             WHERE r.school_id IN \(touched)
             GROUP BY r.school_id, r.year_id, r.instrument_id, r.subtask_code, r.grade, l.sex
-            """, [])
-        try await conn.execute("""
+            """, []) }
+        if want.contains("summary_teacher_attendance") { try await conn.execute("""
             INSERT INTO summary_teacher_attendance (school_id, year_id, teachers, recorded_days, present_days)
             SELECT school_id, year_id, COUNT(DISTINCT teacher_id), SUM(recorded_days), SUM(present_days)
             FROM teacher_attendance WHERE school_id IN \(touched)
             GROUP BY school_id, year_id
-            """, [])
+            """, []) }
     }
 }

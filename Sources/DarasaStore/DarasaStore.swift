@@ -109,9 +109,9 @@ public final class DarasaStore: Sendable {
             let t0 = clock.now
             try await body(writer)
             try await writer.checkReferences()
-            let (records, touched) = await (writer.records, writer.touchedSchools)
+            let (records, touched, summaries) = await (writer.records, writer.touchedSchools, writer.summaryTables)
             let t1 = clock.now
-            try await SummarySQL.refresh(schools: touched, on: conn)
+            try await SummarySQL.refresh(schools: touched, tables: summaries, on: conn)
             if ProcessInfo.processInfo.environment["DARASA_TIMINGS"] == "1" {
                 FileHandle.standardError.write(Data("import batch \(batchID): records \(t1 - t0), summaries \(clock.now - t1)\n".utf8))
             }
