@@ -35,7 +35,9 @@ public final class MappedReader {
     private var constants: [String: String] = [:]
     private var lastMonth: (text: String, value: (year: Int, month: Int)) = ("", (0, 0))
 
-    struct Slot {
+    /// A class, not a struct: it is looked up for every field of every row, and copying a
+    /// struct holding a dictionary and a regular expression cost a retain/release each time.
+    final class Slot {
         var field: TargetField
         var spec: Mapping.FieldSpec
         var column: Int?
@@ -44,6 +46,16 @@ public final class MappedReader {
         /// Source text (lowercased) → canonical value: the mapping's `values:` over the built-ins.
         var values: [String: String]
         var date: DateFormat
+        init(field: TargetField, spec: Mapping.FieldSpec, column: Int?, constant: String?, pattern: NSRegularExpression?,
+             values: [String: String], date: DateFormat) {
+            self.field = field
+            self.spec = spec
+            self.column = column
+            self.constant = constant
+            self.pattern = pattern
+            self.values = values
+            self.date = date
+        }
     }
 
     struct DaysSlot {
@@ -132,7 +144,7 @@ public final class MappedReader {
                 days = DaysSlot(columns: columns, byteMarks: bytes, values: values, names: names)
                 continue
             }
-            var slot = Slot(field: field, spec: spec, column: nil, constant: spec.constant, pattern: nil, values: values,
+            let slot = Slot(field: field, spec: spec, column: nil, constant: spec.constant, pattern: nil, values: values,
                             date: DateFormat(spec.format ?? "YYYY-MM-DD")!)
             if let c = spec.column { slot.column = try column(c, line: spec.line) }
             if let p = spec.pattern { slot.pattern = try? NSRegularExpression(pattern: p) }
