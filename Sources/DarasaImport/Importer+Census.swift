@@ -149,6 +149,44 @@ extension ImportRun {
         censusReturns.append((ret, row))
     }
 
+    /// One aggregate value (e.g. a DHIS2 dataValue): a school's count of girls, boys or all
+    /// learners in one grade and year. Values for one school, year and grade become one row.
+    func takeCensusValue(_ m: MappedReader, _ r: CSVRecord, row: Int, file: String, _ problems: inout [RowProblem]) {
+        let school = self.school(m, r, &problems)
+        let year = m.int("year", r, &problems)
+        let grade = m.int("grade", r, &problems)
+        let sex = m.string("sex", r, &problems)
+        let value = m.int("value", r, &problems)
+        if let value, value < 0 {
+            problems.append(RowProblem(column: m.column(of: "value"), value: "\(value)", reason: "a count cannot be negative", fix: "Write 0 or more"))
+        }
+        guard problems.isEmpty, let school, let year, let grade, let sex, let value else { return }
+        if repeated("V\(school)/\(year)/\(grade)/\(sex)", what: "the \(sex) count of grade \(grade) at this school in \(year)", file: file, row: row,
+                    column: m.column(of: "value"), value: "\(value)", &problems) { return }
+        let key = CensusCell(school: school, year: year, grade: grade)
+        var entry = censusCells[key] ?? (GradeCount(grade: grade, female: nil, male: nil, total: nil), row, 0)
+        switch sex {
+        case "female": entry.count.female = value
+        case "male": entry.count.male = value
+        default: entry.count.total = value
+        }
+        valueColumns.insert(sex)
+        entry.rows += 1
+        censusCells[key] = entry
+    }
+
+    struct CensusCell: Hashable { var school: Int64; var year: Int; var grade: Int }
+
+    func finishCensusValues() async throws {
+        guard !censusCells.isEmpty else { return }
+        for (key, entry) in censusCells.sorted(by: { ($0.key.school, $0.key.year, $0.key.grade) < ($1.key.school, $1.key.year, $1.key.grade) }) {
+            censusGrades.append((CensusReturn(schoolID: SchoolID(key.school), yearID: key.year, submittedOn: nil, enrolment: [entry.count]), entry.row))
+            censusGradeWeights.append(entry.rows)
+        }
+        censusCells = [:]
+        try await flush()
+    }
+
     func takeCensusGrade(_ m: MappedReader, _ r: CSVRecord, row: Int, file: String, _ problems: inout [RowProblem]) {
         let school = self.school(m, r, &problems)
         let year = m.int("year", r, &problems)
@@ -236,11 +274,13 @@ extension ImportRun {
             }
             _ = try await writer.merge(.censusReturns(parents), source: mapping.source, path: path, rows: parents.map { _ in 0 },
                                        weights: parents.map { _ in 1 }, columns: [], tables: ["census_returns"])
+            let weights = censusGradeWeights.count == censusGrades.count ? censusGradeWeights : censusGrades.map { _ in 1 }
+            var columns = Set(["female", "male", "total"].filter { mapping.fields[$0] != nil })
+            if mapping.target == .censusValues { columns = valueColumns }
             counts = counts + (try await writer.merge(.censusReturns(censusGrades.map(\.0)), source: mapping.source, path: path,
-                                                      rows: censusGrades.map(\.1), weights: censusGrades.map { _ in 1 },
-                                                      columns: ["female", "male", "total"].filter { mapping.fields[$0] != nil }.reduce(into: Set<String>()) { $0.insert($1) },
-                                                      tables: ["census_enrolment"]))
+                                                      rows: censusGrades.map(\.1), weights: weights, columns: columns, tables: ["census_enrolment"]))
             censusGrades.removeAll(keepingCapacity: true)
+            censusGradeWeights.removeAll(keepingCapacity: true)
         }
         if !holidayRows.isEmpty {
             let byYear = Dictionary(grouping: holidayRows, by: \.year)

@@ -199,6 +199,10 @@ final class ImportRun: @unchecked Sendable {
     var schoolRows: [String: SchoolRow] = [:]
     var censusReturns: [(CensusReturn, Int)] = []
     var censusGrades: [(CensusReturn, Int)] = []
+    var censusGradeWeights: [Int] = []
+    /// census_values: which of female, male and total the file carries (others are left as stored).
+    var valueColumns: Set<String> = []
+    var censusCells: [CensusCell: (count: GradeCount, row: Int, rows: Int)] = [:]
     var sessions: [SessionRow] = []
     var assignments: [(ClassAssignment, Int)] = []
     var instrumentsByCode: [String: Instrument] = [:]
@@ -260,7 +264,7 @@ final class ImportRun: @unchecked Sendable {
                 let s = mapping.fields["learner"]?.keySource ?? mapping.source
                 referenced[s] = try await writer.sourceKeys(.learner, source: s)
             }
-        case .schools, .censusReturns, .censusEnrolment, .calendar, .holidays: break
+        case .schools, .censusReturns, .censusEnrolment, .censusValues, .calendar, .holidays: break
         }
     }
 
@@ -311,6 +315,7 @@ final class ImportRun: @unchecked Sendable {
         try await finishCalendar()
         try await finishResults()
         try await flush()
+        try await finishCensusValues()
         if mapping.target == .enrolments && !enrolledLearners.isEmpty {
             try await findDuplicates()
         }
@@ -443,6 +448,7 @@ final class ImportRun: @unchecked Sendable {
         case .schools: takeSchool(m, r, row: row, file: file, &problems)
         case .censusReturns: takeCensusReturn(m, r, row: row, file: file, &problems)
         case .censusEnrolment: takeCensusGrade(m, r, row: row, file: file, &problems)
+        case .censusValues: takeCensusValue(m, r, row: row, file: file, &problems)
         case .calendar: takeSession(m, r, row: row, file: file, raw: Self.json(m.primaryFields(r)), header: Self.json(m.primaryHeader), &problems)
         case .holidays: takeHoliday(m, r, row: row, file: file, &problems)
         case .classAssignments: takeClassAssignment(m, r, row: row, file: file, &problems)

@@ -200,3 +200,40 @@ import Testing
         #expect(try await store.count("record_history") == history)
     }
 }
+
+/// DHIS2 dataValueSets (aggregate census values) through the example mapping.
+@Suite struct DHIS2ImportTests {
+    @Test(arguments: TestEngine.available)
+    func dataValuesBecomeCensusEnrolmentByGradeAndSex(engine: TestEngine) async throws {
+        let store = try await ImporterTests().loadedStore(engine)
+        defer { Task { await store.close() } }
+        let row = try #require(try await store.database.query("""
+            SELECT s.official_code, c.year_id, c.grade, c.female, c.male FROM census_enrolment c JOIN schools s ON s.id = c.school_id
+            WHERE c.grade = 1 ORDER BY s.official_code, c.year_id LIMIT 1
+            """).first)
+        let code = try #require(row.text(0)), year = try #require(row.int(1))
+        let female = Int(row.int(3) ?? 0), male = Int(row.int(4) ?? 0)
+        let json = """
+            {"dataSet": "CENSUS", "dataValues": [
+              {"dataElement": "ENR_G1", "period": "\(year)", "orgUnit": "\(code)", "categoryOptionCombo": "SEX_F", "value": "\(female + 3)"},
+              {"dataElement": "ENR_G1", "period": "\(year)", "orgUnit": "\(code)", "categoryOptionCombo": "SEX_M", "value": "\(male)"},
+              {"dataElement": "ENR_G1", "period": "\(year)", "orgUnit": "NO-SUCH-SCHOOL", "categoryOptionCombo": "SEX_M", "value": "4"},
+              {"dataElement": "ENR_G2", "period": "\(year)", "orgUnit": "\(code)", "categoryOptionCombo": "SEX_F", "value": "-1"}
+            ]}
+            """
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("darasa-dhis2-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        let url = dir.appendingPathComponent("census.json")
+        try Data(json.utf8).write(to: url)
+        let m = try Mapping.load(url: ShippedMappings.folder!.appendingPathComponent("examples/dhis2-census-enrolment.yaml"))
+        let r = try await Importer(store: store, user: "dhis2").run(m, files: [ImportFile(url: url, name: "census.json")])
+        #expect(r.rowsRead == 4 && r.quarantined == 2 && r.addsUp, "\(r.summary) \(r.sampleProblems)")
+        #expect(r.updated == 2, "both values of grade 1 count as the one updated row")
+        let after = try #require(try await store.database.query("""
+            SELECT c.female, c.male FROM census_enrolment c JOIN schools s ON s.id = c.school_id
+            WHERE s.official_code = ? AND c.year_id = ? AND c.grade = 1
+            """, .text(code), .int(year)).first)
+        #expect(after.int(0) == Int64(female + 3) && after.int(1) == Int64(male))
+        #expect(try await store.count("record_history") == 1, "only the girls' count changed")
+    }
+}

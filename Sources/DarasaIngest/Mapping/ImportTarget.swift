@@ -7,6 +7,7 @@ public enum ImportTarget: String, Sendable, CaseIterable, Codable {
     case schools
     case censusReturns = "census_returns"
     case censusEnrolment = "census_enrolment"
+    case censusValues = "census_values"
     case calendar = "school_calendar"
     case holidays
     case learners
@@ -55,6 +56,12 @@ public enum ImportTarget: String, Sendable, CaseIterable, Codable {
              TargetField("female", .integer, "girls enrolled"),
              TargetField("male", .integer, "boys enrolled"),
              TargetField("total", .integer, "all enrolled")]
+        case .censusValues:
+            [TargetField("school", .school, required: true, "the school code (DHIS2: export with idScheme=CODE, or map UIDs under values:)"),
+             TargetField("year", .integer, required: true, "the census year (a `pattern:` takes 2024 out of a DHIS2 period such as 2024 or 2024April)"),
+             TargetField("grade", .integer, required: true, "the grade the value counts (map each data element to its grade under values:)"),
+             TargetField("sex", .sexOrTotal, required: true, "female, male or total (map each category option combo under values:)"),
+             TargetField("value", .integer, required: true, "the count")]
         case .calendar:
             [TargetField("source_key", .text, required: true, "the session's identifier in this source"),
              TargetField("type", .sessionType, required: true, "year or term (OneRoster schoolYear, term, semester, gradingPeriod)"),
@@ -154,7 +161,7 @@ public enum ImportTarget: String, Sendable, CaseIterable, Codable {
 /// What a field holds, which decides how its text is read.
 public enum FieldKind: String, Sendable {
     case text, integer, number, date, month, sex, bool, difficulty, enrolmentStatus = "enrolment status", mark, days
-    case ownership, locality, list, levels, sessionType = "session type", purpose, rubric, followUps = "follow-ups", mode
+    case ownership, locality, list, levels, sessionType = "session type", purpose, rubric, followUps = "follow-ups", mode, sexOrTotal = "sex or total"
     /// References, resolved against what is already stored: a school code, a learner's or a
     /// teacher's source key.
     case school, learner, teacher
@@ -178,6 +185,7 @@ public enum FieldKind: String, Sendable {
         case .purpose: ["coaching": "coaching", "quality_assurance": "quality_assurance", "qa": "quality_assurance",
                         "quality assurance": "quality_assurance", "inspection": "quality_assurance"]
         case .mode: ["census": "census", "sample": "sample"]
+        case .sexOrTotal: ["f": "female", "female": "female", "girls": "female", "m": "male", "male": "male", "boys": "male", "total": "total", "t": "total"]
         case .sessionType: ["year": "year", "schoolyear": "year", "term": "term", "semester": "term", "gradingperiod": "term"]
         default: [:]
         }
@@ -196,6 +204,7 @@ public enum FieldKind: String, Sendable {
         case .sessionType: ["year", "term"]
         case .purpose: ["coaching", "quality_assurance"]
         case .mode: ["census", "sample"]
+        case .sexOrTotal: ["female", "male", "total"]
         default: nil
         }
     }
