@@ -160,6 +160,16 @@ extension BatchWriter {
                     FROM \(stage) s JOIN \(t.table) t ON \(on) WHERE t.\(col) IS DISTINCT FROM s.\(col)
                     """, [.int(batchID), .text(t.table), .text(col)])
             }
+            if t.table == "learners" {
+                // A corrected learner (sex, birth date, functioning) moves figures in every school
+                // they are enrolled at: those schools' summaries are rebuilt with the batch.
+                let schools = try await c.query("""
+                    SELECT DISTINCT e.school_id FROM enrolments e JOIN \(stage) s ON s.id = e.learner_id JOIN learners t ON t.id = s.id
+                    WHERE \(differs)
+                    """, [])
+                touchedSchools.formUnion(schools.compactMap { $0.int(0) })
+                summaryTables = nil
+            }
             let sets = (compare + cols.filter { MergeKeys.provenance.contains($0) }).map { "\($0) = s.\($0)" }.joined(separator: ", ")
             let target = t.table
             try await c.execute("""

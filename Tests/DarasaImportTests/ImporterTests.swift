@@ -237,3 +237,37 @@ import Testing
         #expect(try await store.count("record_history") == 1, "only the girls' count changed")
     }
 }
+
+/// A correction to a learner alone reaches the summaries of the schools they are enrolled at.
+@Suite struct LearnerCorrectionTests {
+    @Test(arguments: TestEngine.available)
+    func aCorrectedSexMovesTheSchoolsFigures(engine: TestEngine) async throws {
+        let store = try await engine.makeStore()
+        try await TinyCountry.load(into: store)
+        defer { Task { await store.close() } }
+        // Learner stu-1 (Amina, female) is enrolled at s1 in 2025.
+        func girls() async throws -> Int64 {
+            try await store.database.scalarInt("""
+                SELECT CAST(COALESCE(SUM(learners), 0) AS BIGINT) FROM summary_enrolment WHERE school_id = ? AND year_id = 2025 AND sex = 'female'
+                """, [.int(TinyCountry.s1.rawValue)]) ?? 0
+        }
+        let before = try await girls()
+        let yaml = """
+            source: oneroster
+            target: learners
+            fields:
+              source_key: id
+              given_name: given
+              family_name: family
+              sex: sex
+            """
+        let m = try Mapping.parse(yaml, file: "fix.yaml")
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("darasa-fix-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        let url = dir.appendingPathComponent("fix.csv")
+        try Data("id,given,family,sex\nstu-1,Amina,Otieno,M\n".utf8).write(to: url)
+        let r = try await Importer(store: store, user: "t").run(m, files: [ImportFile(url: url, name: "fix.csv")])
+        #expect(r.updated == 1 && r.addsUp)
+        #expect(try await girls() == before - 1)
+    }
+}
