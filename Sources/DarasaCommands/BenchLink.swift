@@ -59,13 +59,6 @@ struct BenchLink: AsyncParsableCommand {
             let dScore = Score(truth: truePairs, found: found, blocked: truePairs.intersection(blocked).count)
 
             // 2. Assessment rows → learners (each learner-year is a stored record).
-            if ProcessInfo.processInfo.environment["DARASA_DEBUG_LINK"] != nil {
-                let r0 = data.rows[0]
-                print("row0", r0.given, r0.family, r0.school as Any, r0.grade as Any, r0.year as Any)
-                for (i, s) in data.stays.enumerated() where s.school == r0.school && s.grade == r0.grade && s.year == r0.year && s.family == r0.family {
-                    print("stay", i, s.given, s.family, Linker.debugCompare(s, r0))
-                }
-            }
             let t2 = clock.now
             let cross = try linker.link(data.rows, to: data.stays, entity: data.stayLearner)
             let crossSeconds = (clock.now - t2).seconds

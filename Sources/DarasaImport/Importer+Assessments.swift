@@ -70,13 +70,10 @@ extension ImportRun {
             return
         }
         var results: [AssessmentResult] = []
-        for s in instrument.subtasks {
-            let prefix = s.columnPrefix ?? s.code
+        for c in resultColumns(instrument, m) {
+            let s = c.subtask, prefix = c.prefix, names = c.names, positions = c.items, counts = c.counts
             switch s.kind {
             case .timedGrid, .untimed:
-                let names = (1...max(1, s.itemCount)).map { i in s.kind == .timedGrid ? prefix + "_" + String(format: "%03d", i) : prefix + "_\(i)" }
-                let positions = names.map { m.position(of: $0) }
-                let counts = ["_attempted", "_incorrect", "_time_remaining"].map { m.position(of: prefix + $0) }
                 if positions.allSatisfy({ $0 == nil }) && counts.allSatisfy({ $0 == nil }) { continue }
                 var responses = ""
                 var correct = 0
@@ -115,7 +112,7 @@ extension ImportRun {
                 }
                 results.append(result)
             case .level:
-                guard let p = m.position(of: prefix + "_level") else { continue }
+                guard let p = c.level else { continue }
                 let text = r.trimmed(p)
                 if text.isEmpty { continue }
                 guard let level = s.levels.firstIndex(where: { $0.lowercased() == text.lowercased() }) else {
@@ -133,7 +130,7 @@ extension ImportRun {
                                        fix: "Export the subtask columns (e.g. \(instrument.subtasks.first.map { ($0.columnPrefix ?? $0.code) + "_attempted" } ?? ""))"))
         }
         guard problems.isEmpty, let school, let grade, let date else { return }
-        guard let yearID = calendar.first(where: { $0.start <= date && date <= $0.end })?.id else {
+        guard let yearID = calendar.yearID(for: date) else {
             problems.append(RowProblem(column: m.column(of: "date"), value: date.iso, reason: "\(date.iso) is outside every school year in the calendar",
                                        fix: "Import that year's calendar first, or check the date"))
             return
@@ -145,6 +142,32 @@ extension ImportRun {
                               area: areaOfSchool[school], grade: grade, year: yearID)
         pendingResults.append(PendingResult(file: file, row: row, raw: Self.json(m.primaryFields(r)), header: Self.json(m.primaryHeader), key: key,
                                             results: results, known: known, link: link, yearID: yearID))
+    }
+
+    /// Where each subtask's columns are in the file being read: worked out once per instrument
+    /// and file, not for every row.
+    struct SubtaskColumns {
+        var subtask: Subtask
+        var prefix: String
+        var names: [String]
+        var items: [Int?]
+        var counts: [Int?]
+        var level: Int?
+    }
+
+    func resultColumns(_ instrument: Instrument, _ m: MappedReader) -> [SubtaskColumns] {
+        if let cached = columnsByInstrument[instrument.code] { return cached }
+        let list = instrument.subtasks.map { s -> SubtaskColumns in
+            let prefix = s.columnPrefix ?? s.code
+            let names = s.kind == .level ? [] : (1...max(1, s.itemCount)).map { i in
+                s.kind == .timedGrid ? prefix + "_" + String(format: "%03d", i) : prefix + "_\(i)"
+            }
+            return SubtaskColumns(subtask: s, prefix: prefix, names: names, items: names.map { m.position(of: $0) },
+                                  counts: ["_attempted", "_incorrect", "_time_remaining"].map { m.position(of: prefix + $0) },
+                                  level: m.position(of: prefix + "_level"))
+        }
+        columnsByInstrument[instrument.code] = list
+        return list
     }
 
     func flushInstruments(path: String) async throws {
@@ -239,7 +262,6 @@ extension ImportRun {
             linked.append((c, payload))
         }
         try await writer.addLinkCandidates(linked)
-        if let s = quarantine.first { _ = s }
         pendingResults = []
         linkedRows = [:]
     }
@@ -260,7 +282,7 @@ extension ImportRun {
             let list = byLearner[id]!
             let last = list.max { $0.yearID < $1.yearID }!
             let first = list.compactMap(\.start).min()
-            let end = list.compactMap { stay in stay.end ?? calendar.first(where: { c in c.id == stay.yearID })?.end }.max()
+            let end = list.compactMap { stay in stay.end ?? calendar.years.first(where: { c in c.id == stay.yearID })?.end }.max()
             return LinkRecord(given: last.given, family: last.family, sex: last.sex, birth: last.birth, school: last.schoolID, area: last.area,
                               grade: last.grade, year: last.yearID, firstDay: first, lastDay: end)
         }

@@ -250,7 +250,7 @@ extension ImportRun {
         let day = m.day("date", r, &problems)
         let name = m.string("name", r, &problems)
         guard problems.isEmpty, let day, let name else { return }
-        guard let year = calendar.first(where: { $0.start <= day && day <= $0.end })?.id else {
+        guard let year = calendar.yearID(for: day) else {
             problems.append(RowProblem(column: m.column(of: "date"), value: day.iso, reason: "\(day.iso) is outside every school year in the calendar",
                                        fix: "Import the school calendar first, or check the date"))
             return
@@ -285,7 +285,7 @@ extension ImportRun {
         if !holidayRows.isEmpty {
             let byYear = Dictionary(grouping: holidayRows, by: \.year)
             for (year, list) in byYear.sorted(by: { $0.key < $1.key }) {
-                guard let y = calendar.first(where: { $0.id == year }) else { continue }
+                guard let y = calendar.years.first(where: { $0.id == year }) else { continue }
                 let record = AcademicYear(id: year, name: "\(year)", start: y.start, end: y.end, terms: [], holidays: list.map(\.holiday))
                 // One record holds the year's holidays; weights count them per holiday below.
                 counts = counts + (try await writer.merge(.academicYears([record]), source: mapping.source, path: path, rows: list.map(\.row),

@@ -210,6 +210,8 @@ final class ImportRun: @unchecked Sendable {
     var pendingResults: [PendingResult] = []
     var linkedRows: [Int: LinkCandidate] = [:]
     var areaOfSchool: [Int64: String] = [:]
+    /// Result column positions per instrument, for the file being read.
+    var columnsByInstrument: [String: [SubtaskColumns]] = [:]
     var duplicatesFound = (linked: 0, review: 0)
     var visits: [(SchoolVisit, Int)] = []
     var newKeys: [(key: String, id: Int64)] = []
@@ -279,6 +281,7 @@ final class ImportRun: @unchecked Sendable {
         var m = mapping
         m.read = options
         let reader = try MappedReader(mapping: m, url: f.url, file: f.name)
+        columnsByInstrument = [:]
         let header = reader.primaryHeader
         let headerJSON = Self.json(header)
         var r = CSVRecord()
@@ -392,7 +395,7 @@ final class ImportRun: @unchecked Sendable {
     /// outcome their whole history shows (see `EnrolmentOutcomes`).
     func deriveOutcomes() async throws {
         guard mapping.target == .enrolments, mapping.fields["status"] == nil, !enrolledLearners.isEmpty else { return }
-        let cal = await writer.calendar()
+        let cal = await writer.calendar().years
         let yearEnds = Dictionary(cal.map { ($0.id, $0.end) }, uniquingKeysWith: { a, _ in a })
         let lastYear = cal.map(\.id).max() ?? Int.min
         let history = try await writer.enrolmentHistory(learners: enrolledLearners)
@@ -593,23 +596,15 @@ final class ImportRun: @unchecked Sendable {
     }
 
     var yearCache: [Int: Int?] = [:]
-    var calendar: [(id: Int, start: Day, end: Day)] = []
+    /// The school calendar, read once from the writer (whose own lookup is behind an actor).
+    var calendar = YearLookup(years: [])
 
     func writerYear(_ year: Int, _ month: Int) -> Int? {
         let k = year * 100 + month
         if let v = yearCache[k] { return v }
-        let v = syncYear(year, month)
+        let v = calendar.yearID(year: year, month: month)
         yearCache[k] = v
         return v
-    }
-
-    /// Months the calendar covers, computed once (the writer's lookup is async; this one is not).
-    func syncYear(_ year: Int, _ month: Int) -> Int? {
-        // Mirrors YearLookup: the year containing the 15th, else the 1st.
-        for d in [15, 1] {
-            if let day = Day(year: year, month: month, day: d), let y = calendar.first(where: { $0.start <= day && day <= $0.end }) { return y.id }
-        }
-        return nil
     }
 
     func takeMark(_ m: MappedReader, _ r: CSVRecord, row: Int, file: String, teacher: Bool, _ problems: inout [RowProblem]) {

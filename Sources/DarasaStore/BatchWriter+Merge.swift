@@ -312,8 +312,8 @@ extension BatchWriter {
     /// The academic years stored (IDs, e.g. 2024).
     public func yearIDs() -> Set<Int> { Set(years.years.map(\.id)) }
 
-    /// The academic years loaded: ID, first and last day.
-    public func calendar() -> [(id: Int, start: Day, end: Day)] { years.years }
+    /// The academic years loaded, to place days and months in a year.
+    public func calendar() -> YearLookup { years }
 
     /// The academic year a calendar month belongs to, if any is loaded.
     public func yearID(year: Int, month: Int) -> Int? { years.yearID(year: year, month: month) }

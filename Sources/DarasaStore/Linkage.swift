@@ -225,7 +225,7 @@ extension DarasaStore {
                               SQLValue(r.attempted), SQLValue(r.incorrect), SQLValue(r.secondsRemaining), SQLValue(r.score), SQLValue(r.level), SQLValue(r.responses)])
                     touched.insert(r.schoolID.rawValue)
                 }
-                try await conn.execute("UPDATE link_candidates SET evidence = evidence, payload = ? WHERE id = ?",
+                try await conn.execute("UPDATE link_candidates SET payload = ? WHERE id = ?",
                                        [.text(try JSONText.encode(StoredPayload(results: results, stored: ids))), .int(id)])
                 try await conn.execute("""
                     UPDATE link_candidates SET status = 'rejected', decided_by = ?, decided_at = ?

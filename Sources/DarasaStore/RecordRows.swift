@@ -8,15 +8,17 @@ struct TableRows {
 }
 
 /// What the writer needs to turn calendar dates into academic years.
-struct YearLookup {
-    var years: [(id: Int, start: Day, end: Day)]
+public struct YearLookup: Sendable {
+    public var years: [(id: Int, start: Day, end: Day)]
 
-    func yearID(for day: Day) -> Int? {
+    public init(years: [(id: Int, start: Day, end: Day)]) { self.years = years }
+
+    public func yearID(for day: Day) -> Int? {
         years.first { $0.start <= day && day <= $0.end }?.id
     }
     /// The academic year a calendar month belongs to: the one containing most of its days
     /// (first its 15th, then its 1st).
-    func yearID(year: Int, month: Int) -> Int? {
+    public func yearID(year: Int, month: Int) -> Int? {
         guard let mid = Day(year: year, month: month, day: 15), let first = Day(year: year, month: month, day: 1) else { return nil }
         return yearID(for: mid) ?? yearID(for: first)
     }

@@ -265,10 +265,6 @@ public struct Linker: Sendable {
         return [name, sex, birth, school, context]
     }
 
-    public static func debugCompare(_ a: LinkRecord, _ b: LinkRecord) -> String {
-        "\(compare(a, b, withinSource: false)) \(a.fullName)|\(b.fullName)|\(b.swappedName)"
-    }
-
     static func byteLevel(_ x: [UInt8], _ y: [UInt8], _ sx: String, _ sy: String) -> Int {
         if x == y { return NameLevel.exact.rawValue }
         let s = ByteJaroWinkler.similarity(x, y)
@@ -327,7 +323,6 @@ public struct Linker: Sendable {
                 var p = [Double](repeating: 0, count: levelCounts[0])
                 for i in inClass { p[vectors[i][0]!] += 1 / Double(inClass.count) }
                 let raw = p.enumerated().map { max($0.element - (1 - lambda) * u[0][$0.offset], 0) / lambda }
-                if ProcessInfo.processInfo.environment["DARASA_DEBUG_LINK"] != nil { print("class block: pairs \(inClass.count) people \(people) p \(p) raw \(raw)") }
                 if raw.reduce(0, +) > 0 {
                     chosen[0] = raw.map { $0 / raw.reduce(0, +) }
                     quality[0] = Int.max

@@ -33,6 +33,7 @@ public final class MappedReader {
     private var days: DaysSlot?
     private var primary = CSVRecord()
     private var constants: [String: String] = [:]
+    private var positions: [String: Int] = [:]
     private var lastMonth: (text: String, value: (year: Int, month: Int)) = ("", (0, 0))
 
     /// A class, not a struct: it is looked up for every field of every row, and copying a
@@ -102,6 +103,7 @@ public final class MappedReader {
         }
         self.header = header
         let position = Dictionary(header.enumerated().map { ($1, $0) }, uniquingKeysWith: { a, _ in a })
+        positions = position
         func column(_ name: String, line: Int) throws -> Int {
             if let i = position[name] { return i }
             let similar = header.first { $0.lowercased() == name.lowercased() }
@@ -387,7 +389,7 @@ public final class MappedReader {
     }
 
     /// The position of a column of the (joined) header, by name.
-    public func position(of column: String) -> Int? { header.firstIndex(of: column) }
+    public func position(of column: String) -> Int? { positions[column] }
 
     /// The column a field is read from, for messages.
     public func column(of field: String) -> String? { slots[field]?.spec.column }

@@ -168,7 +168,6 @@ private struct Parser {
         var joins: [Mapping.Join] = []
         var filters: [(String, String, Int)] = []
         var fieldsNode: Node?
-        var targetNode: Node?
         var levels: [String] = []
         var finalGrade = 8
         for (key, keyNode, value) in try pairs(root, "the mapping") {
@@ -187,7 +186,6 @@ private struct Parser {
                     throw fail(value, "\"\(t)\" is not a target", "Use one of: \(ImportTarget.allCases.map(\.rawValue).joined(separator: ", "))")
                 }
                 target = tt
-                targetNode = value
             case "files": files = try strings(value, "files")
             case "read": (read, joins) = try readOptions(value)
             case "where":
@@ -230,7 +228,6 @@ private struct Parser {
                            "Map one of the two pairs")
             }
         }
-        _ = targetNode
         if target == .schools && !levels.isEmpty {
             let areas = fields.keys.filter { $0.hasPrefix("area") && $0.hasSuffix("_code") }.count
             guard levels.count == areas + 2 else {
