@@ -95,6 +95,7 @@ let package = Package(
         ]),
         .testTarget(name: "DarasaImportTests", dependencies: [
             "DarasaImport", "DarasaIngest", "DarasaStore", "DarasaCore", "DarasaGenerator", "DarasaTestSupport",
+            .product(name: "ZIPFoundation", package: "ZIPFoundation"),
         ]),
         .testTarget(name: "DarasaAnalyticsTests", dependencies: [
             "DarasaAnalytics", "DarasaStore", "DarasaCore", "DarasaTestSupport", "DarasaGenerator", "DarasaIngest",

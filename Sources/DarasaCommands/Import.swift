@@ -49,8 +49,7 @@ struct Import: AsyncParsableCommand {
             let root = URL(fileURLWithPath: path)
             // Check everything before writing anything.
             var plan: [(Mapping, [ImportFile])] = []
-            for m in mappings {
-                let files = try ImportFile.select(root, mapping: m)
+            for (m, files) in zip(mappings, try ImportFile.select(root, mappings: mappings)) {
                 if files.isEmpty && mappings.count == 1 {
                     throw UserFacingError("No file under \(path) matches the mapping's files: \(m.files.joined(separator: ", ")); check the folder.")
                 }

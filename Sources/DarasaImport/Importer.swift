@@ -3,8 +3,8 @@ import DarasaIngest
 import DarasaStore
 import Foundation
 
-/// What one mapped import did. `rowsRead = stored + updated + unchanged + quarantined` always;
-/// rows left out by the mapping's `where:` are counted apart as `skipped`.
+/// What one mapped import did. `rowsRead = stored + updated + unchanged + deleted + quarantined`
+/// always; rows left out by the mapping's `where:` are counted apart as `skipped`.
 public struct ImportReport: Sendable, Codable, Hashable {
     public var batchID: Int64
     public var mapping: String
@@ -17,16 +17,19 @@ public struct ImportReport: Sendable, Codable, Hashable {
     public var unchanged = 0
     public var quarantined = 0
     public var skipped = 0
+    /// Records removed (`delete_when:` rows that found their record).
+    public var deleted = 0
     public var seconds = 0.0
     /// The first few quarantine reasons, for a summary on screen.
     public var sampleProblems: [String] = []
 
-    public var addsUp: Bool { rowsRead == stored + updated + unchanged + quarantined }
+    public var addsUp: Bool { rowsRead == stored + updated + unchanged + deleted + quarantined }
     public var rowsPerSecond: Double { seconds > 0 ? Double(rowsRead) / seconds : 0 }
 
     /// One line a data officer can read.
     public var summary: String {
         "\(files.count) file\(files.count == 1 ? "" : "s"), \(rowsRead) rows read: \(stored) new, \(updated) updated, \(unchanged) unchanged, \(quarantined) quarantined"
+            + (deleted > 0 ? ", \(deleted) removed" : "")
             + (skipped > 0 ? " (\(skipped) rows not for this mapping skipped)" : "")
     }
 }
@@ -47,39 +50,118 @@ public struct ImportProgress: Sendable {
 public struct ImportFile: Sendable {
     public var url: URL
     public var name: String
-    public init(url: URL, name: String) {
+    /// What a OneRoster manifest beside the file says it is (nil: no manifest).
+    public var mode: OneRosterManifest.Mode?
+    /// The unpacked .zip the file came from, removed when the last file from it is released.
+    var folder: TemporaryFolder?
+
+    public init(url: URL, name: String, mode: OneRosterManifest.Mode? = nil) {
         self.url = url
         self.name = name
+        self.mode = mode
     }
 
-    /// The files of `folder` a mapping's `files:` globs select, sorted; or `folder` itself when
-    /// it is a file.
-    public static func select(_ path: URL, mapping: Mapping) throws -> [ImportFile] {
+    /// The files of `path` a mapping's `files:` globs select, sorted; `path` itself when it is a
+    /// single file; the files inside it when it is a .zip (a OneRoster bundle, or a zipped
+    /// folder of exports). Where a folder holds a OneRoster `manifest.csv`, files it lists as
+    /// `absent` are left out and the rest carry their bulk/delta mode. A pattern naming one file
+    /// under a folder (`oneroster/users.csv`) also finds that file at the top of the imported
+    /// folder, so a bundle imports as it was sent.
+    public static func select(_ path: URL, mapping: Mapping, displayName: String? = nil) throws -> [ImportFile] {
         var isDir: ObjCBool = false
+        let shown = displayName ?? path.lastPathComponent
         guard FileManager.default.fileExists(atPath: path.path, isDirectory: &isDir) else {
-            throw InputError(file: path.lastPathComponent, problem: "the file or folder does not exist", fix: "Check the path")
+            throw InputError(file: shown, problem: "the file or folder does not exist", fix: "Check the path")
         }
-        if !isDir.boolValue { return [ImportFile(url: path, name: path.lastPathComponent)] }
+        if !isDir.boolValue && path.pathExtension.lowercased() == "zip" {
+            let folder = try ZipBundle.extract(path, displayName: shown)
+            return try select(folder: folder.url, shownAs: shown + "/", mapping: mapping).map { f in
+                var f = f
+                f.folder = folder
+                return f
+            }
+        }
+        if !isDir.boolValue { return [ImportFile(url: path, name: shown)] }
+        return try select(folder: path, shownAs: "", mapping: mapping)
+    }
+
+    /// The same selection for a whole plan: one unpacking of a .zip shared by every mapping.
+    public static func select(_ path: URL, mappings: [Mapping]) throws -> [[ImportFile]] {
+        guard path.pathExtension.lowercased() == "zip" else { return try mappings.map { try select(path, mapping: $0) } }
+        let folder = try ZipBundle.extract(path, displayName: path.lastPathComponent)
+        return try mappings.map { m in
+            try select(folder: folder.url, shownAs: path.lastPathComponent + "/", mapping: m).map { f in
+                var f = f
+                f.folder = folder
+                return f
+            }
+        }
+    }
+
+    static func select(folder: URL, shownAs prefix: String, mapping: Mapping) throws -> [ImportFile] {
         guard !mapping.files.isEmpty else {
-            throw InputError(file: path.lastPathComponent + "/", problem: "the mapping \(mapping.file) has no `files:` to choose files from a folder",
+            throw InputError(file: (prefix.isEmpty ? folder.lastPathComponent + "/" : prefix),
+                             problem: "the mapping \(mapping.file) has no `files:` to choose files from a folder",
                              fix: "Import a single file, or add `files:` (e.g. `files: hr/teachers.csv`) to the mapping")
         }
-        let root = path.standardizedFileURL.path
-        var out: [ImportFile] = []
+        let root = folder.standardizedFileURL.path
+        var all: [String] = []
         if let e = FileManager.default.enumerator(atPath: root) {
-            while let rel = e.nextObject() as? String {
-                if mapping.files.contains(where: { glob($0, matches: rel) }) {
-                    out.append(ImportFile(url: URL(fileURLWithPath: root).appendingPathComponent(rel), name: rel))
+            while let rel = e.nextObject() as? String { all.append(rel) }
+        }
+        let patterns = mapping.files.map(Glob.init)
+        var chosen = all.filter { rel in patterns.contains { $0.matches(rel) } }
+        if chosen.isEmpty {
+            // A bundle sent as it was exported: `oneroster/users.csv` is `users.csv` at the top.
+            let tails = mapping.files.compactMap { p -> String? in
+                guard let last = p.split(separator: "/").last, !last.contains(where: { "*?[".contains($0) }), p.contains("/") else { return nil }
+                return String(last)
+            }
+            chosen = all.filter { tails.contains($0) }
+        }
+        var manifests: [String: OneRosterManifest?] = [:]
+        var out: [ImportFile] = []
+        for rel in chosen.sorted() {
+            let dir = (rel as NSString).deletingLastPathComponent
+            if manifests[dir] == nil {
+                let url = dir.isEmpty ? URL(fileURLWithPath: root) : URL(fileURLWithPath: root).appendingPathComponent(dir)
+                manifests[dir] = .some(try OneRosterManifest.read(folder: url, displayFolder: prefix + dir))
+            }
+            let url = URL(fileURLWithPath: root).appendingPathComponent(rel)
+            var mode: OneRosterManifest.Mode?
+            if let manifest = manifests[dir] ?? nil {
+                let base = ((rel as NSString).lastPathComponent as NSString).deletingPathExtension
+                mode = manifest.files[base]
+                if mode == .absent { continue }
+            }
+            out.append(ImportFile(url: url, name: prefix + rel, mode: mode))
+        }
+        // A manifest that promises a file the bundle lacks is a broken bundle, not an empty one.
+        for (dir, manifest) in manifests {
+            guard let manifest else { continue }
+            for f in mapping.files {
+                let base = ((f as NSString).lastPathComponent as NSString).deletingPathExtension
+                if let m = manifest.files[base], m != .absent,
+                   !FileManager.default.fileExists(atPath: URL(fileURLWithPath: root).appendingPathComponent(dir).appendingPathComponent(base + ".csv").path) {
+                    throw InputError(file: prefix + (dir.isEmpty ? "" : dir + "/") + "manifest.csv",
+                                     problem: "the manifest lists \(base).csv as \(m.rawValue), but the bundle has no \(base).csv",
+                                     fix: "Export the bundle again with every file its manifest lists")
                 }
             }
         }
-        return out.sorted { $0.name < $1.name }
+        return out
     }
 
     /// `*` matches within one path segment, `**` across segments, `?` one character.
-    static func glob(_ pattern: String, matches path: String) -> Bool {
+    static func glob(_ pattern: String, matches path: String) -> Bool { Glob(pattern).matches(path) }
+}
+
+/// A `files:` pattern compiled once (`*` within a segment, `**` across segments, `?` one character).
+struct Glob {
+    let regex: NSRegularExpression?
+    init(_ pattern: String) {
         var re = "^"
-        var chars = Array(pattern)
+        let chars = Array(pattern)
         var i = 0
         while i < chars.count {
             let c = chars[i]
@@ -89,9 +171,11 @@ public struct ImportFile: Sendable {
             } else if c == "?" { re += "[^/]" } else { re += NSRegularExpression.escapedPattern(for: String(c)) }
             i += 1
         }
-        chars.removeAll()
         re += "$"
-        return path.range(of: re, options: .regularExpression) != nil
+        regex = try? NSRegularExpression(pattern: re)
+    }
+    func matches(_ path: String) -> Bool {
+        regex?.firstMatch(in: path, range: NSRange(path.startIndex..., in: path)) != nil
     }
 }
 
@@ -111,21 +195,26 @@ public struct Importer: Sendable {
     /// Runs the whole import inside its transaction and rolls it back: what would be stored,
     /// updated, left unchanged and quarantined, and the first problems, without changing anything.
     public func dryRun(_ mapping: Mapping, files: [ImportFile]) async throws -> (report: ImportReport, problems: [QuarantinedRow]) {
-        struct Rollback: Error { var counts: (Int, MergeCounts, Int, Int); var problems: [QuarantinedRow] }
+        struct Rollback: Error { var counts: (Int, MergeCounts, Int, Int, Int); var problems: [QuarantinedRow] }
         let chunk = chunkSize
         do {
             _ = try await store.importBatch(source: mapping.source, description: "dry run: " + mapping.name, user: user) { writer in
                 let run = ImportRun(mapping: mapping, writer: writer, chunkSize: chunk, files: files, progress: nil, started: Date())
                 run.keepSample = true
-                try await run.prepare()
-                for (i, f) in files.enumerated() { try await run.read(f, index: i) }
-                try await run.finish()
-                throw Rollback(counts: (run.read, run.counts, run.quarantinedRows, run.skipped), problems: run.sample)
+                do {
+                    try await run.prepare()
+                    for (i, f) in files.enumerated() { try await run.read(f, index: i) }
+                    try await run.finish()
+                } catch {
+                    await run.abandon()
+                    throw error
+                }
+                throw Rollback(counts: (run.read, run.counts, run.quarantinedRows, run.skipped, run.deleted), problems: run.sample)
             }
         } catch let r as Rollback {
             var report = ImportReport(batchID: 0, mapping: mapping.file, source: mapping.source, target: mapping.target.rawValue, files: files.map(\.name))
             report.rowsRead = r.counts.0; report.stored = r.counts.1.stored; report.updated = r.counts.1.updated
-            report.unchanged = r.counts.1.unchanged; report.quarantined = r.counts.2; report.skipped = r.counts.3
+            report.unchanged = r.counts.1.unchanged; report.quarantined = r.counts.2; report.skipped = r.counts.3; report.deleted = r.counts.4
             report.sampleProblems = r.problems.prefix(5).map { "\($0.file), row \($0.row)\($0.column.map { ", column \($0)" } ?? ""): \($0.reason)" }
             return (report, r.problems)
         }
@@ -138,18 +227,24 @@ public struct Importer: Sendable {
         let chunk = chunkSize
         let batch = try await store.importBatch(source: mapping.source, description: mapping.name, user: user) { writer in
             let run = ImportRun(mapping: mapping, writer: writer, chunkSize: chunk, files: files, progress: progress, started: started)
-            try await run.prepare()
-            for (i, f) in files.enumerated() { try await run.read(f, index: i) }
-            try await run.finish()
+            do {
+                try await run.prepare()
+                for (i, f) in files.enumerated() { try await run.read(f, index: i) }
+                try await run.finish()
+            } catch {
+                await run.abandon()
+                throw error
+            }
         }
         let rows = try await store.database.query("""
-            SELECT rows_read, rows_stored, rows_updated, rows_unchanged, rows_quarantined, rows_skipped FROM import_batches WHERE id = ?
+            SELECT rows_read, rows_stored, rows_updated, rows_unchanged, rows_quarantined, rows_skipped, rows_deleted FROM import_batches WHERE id = ?
             """, .int(batch.batchID.rawValue))
         var report = ImportReport(batchID: batch.batchID.rawValue, mapping: mapping.file, source: mapping.source,
                                   target: mapping.target.rawValue, files: files.map(\.name))
         if let r = rows.first {
             report.rowsRead = Int(r.int(0) ?? 0); report.stored = Int(r.int(1) ?? 0); report.updated = Int(r.int(2) ?? 0)
             report.unchanged = Int(r.int(3) ?? 0); report.quarantined = Int(r.int(4) ?? 0); report.skipped = Int(r.int(5) ?? 0)
+            report.deleted = Int(r.int(6) ?? 0)
         }
         report.sampleProblems = try await store.database.query("""
             SELECT file, src_row, column_name, reason FROM quarantine WHERE batch_id = ? ORDER BY file, src_row LIMIT 5
@@ -181,7 +276,10 @@ final class ImportRun: @unchecked Sendable {
     var seenMonths: Set<MonthKey> = []
     var lastSchool: (code: String, id: Int64) = ("", 0)
 
-    var read = 0, quarantinedRows = 0, skipped = 0
+    var read = 0, quarantinedRows = 0, skipped = 0, deleted = 0
+    /// `delete_when:` rows waiting to be applied (enrolments and class assignments).
+    var enrolmentRemovals: [Enrolment] = []
+    var assignmentRemovals: [ClassAssignment] = []
     var counts = MergeCounts()
     var bytesDone: Int64 = 0
     // Pending records of the current chunk
@@ -244,6 +342,8 @@ final class ImportRun: @unchecked Sendable {
         case .enrolments, .learnerAttendance:
             let s = mapping.fields["learner"]?.keySource ?? mapping.source
             referenced[s] = try await writer.sourceKeys(.learner, source: s)
+            // A register row is about 110 bytes: size the repeat check once, not by doubling.
+            if mapping.target == .learnerAttendance { seenMonths.reserveCapacity(Int(min(bytesTotal / 100, 50_000_000))) }
         case .teacherAttendance:
             let s = mapping.fields["teacher"]?.keySource ?? mapping.source
             referenced[s] = try await writer.sourceKeys(.teacher, source: s)
@@ -289,7 +389,11 @@ final class ImportRun: @unchecked Sendable {
         while let row = try reader.next(into: &r) {
             read += 1
             var problems: [RowProblem] = []
-            try await take(reader, r, row: row, file: f.name, &problems)
+            if reader.isDeletion(r) {
+                try await takeRemoval(reader, r, row: row, file: f.name, &problems)
+            } else {
+                try await take(reader, r, row: row, file: f.name, &problems)
+            }
             if !problems.isEmpty {
                 quarantinedRows += 1
                 let raw = Self.json(reader.primaryFields(r))
@@ -318,6 +422,7 @@ final class ImportRun: @unchecked Sendable {
         try await finishCalendar()
         try await finishResults()
         try await flush()
+        try await settle()
         try await finishCensusValues()
         if mapping.target == .enrolments && !enrolledLearners.isEmpty {
             try await findDuplicates()
@@ -338,7 +443,8 @@ final class ImportRun: @unchecked Sendable {
             }
             monthMarks = [:]
         }
-        try await writer.report(mapping: mapping.file, read: read, counts: counts, quarantined: quarantinedRows, skipped: skipped)
+        try await applyRemovals()
+        try await writer.report(mapping: mapping.file, read: read, counts: counts, quarantined: quarantinedRows, skipped: skipped, deleted: deleted)
     }
 
     /// Merges the pending records (one file path per call; records keep their own rows).
@@ -368,10 +474,15 @@ final class ImportRun: @unchecked Sendable {
                                                       columns: mappedColumns))
             enrolments.removeAll(keepingCapacity: true)
         }
+        try await settle()
         if !learnerMonths.isEmpty {
-            counts = counts + (try await writer.merge(.learnerAttendance(learnerMonths.map(\.0)), source: mapping.source, path: path,
-                                                      rows: learnerMonths.map(\.1), weights: Array(repeating: 1, count: learnerMonths.count),
-                                                      paths: learnerMonthFiles))
+            // Registers are the bulk of a country's rows: their merge runs on the database's
+            // queue while the next chunk is read and checked (one merge in flight at a time, so
+            // merges keep their order; `settle()` waits for it before anything else is written).
+            let batch = RecordBatch.learnerAttendance(learnerMonths.map(\.0)), rows = learnerMonths.map(\.1)
+            let files = learnerMonthFiles, source = mapping.source, writer = self.writer
+            inFlight = Task { try await writer.merge(batch, source: source, path: path, rows: rows,
+                                                     weights: Array(repeating: 1, count: rows.count), paths: files) }
             learnerMonths.removeAll(keepingCapacity: true)
             learnerMonthFiles.removeAll(keepingCapacity: true)
         }
@@ -383,6 +494,23 @@ final class ImportRun: @unchecked Sendable {
             try await writer.quarantine(quarantine)
             quarantine.removeAll(keepingCapacity: true)
         }
+    }
+
+    /// A register merge started by `flush()` and not yet awaited.
+    var inFlight: Task<MergeCounts, any Error>?
+
+    /// Waits for the merge in flight, if any, and counts it.
+    func settle() async throws {
+        guard let task = inFlight else { return }
+        inFlight = nil
+        counts = counts + (try await task.value)
+    }
+
+    /// Waits for the merge in flight without counting it, when the import stops on an error:
+    /// the transaction must not roll back under a running statement.
+    func abandon() async {
+        if let task = inFlight { _ = try? await task.value }
+        inFlight = nil
     }
 
     var currentFile = ""

@@ -189,6 +189,45 @@ extension BatchWriter {
         return MergeCounts(stored: fresh, updated: changedRows, unchanged: total - fresh - changedRows)
     }
 
+    /// Removes the records of `batch` (matched by their natural key; other columns are ignored)
+    /// that are stored, keeping each removed row in the record history. Returns how many were
+    /// removed; records not stored are left as they are. Enrolments and class assignments only:
+    /// people and schools are never removed by an import.
+    public func delete(_ batch: RecordBatch, source: String, path: String) async throws -> Int {
+        let fileID = try await fileID(source: source, path: path, deviceID: nil)
+        let tables = try RecordRows.rows(for: batch, fileID: fileID, sourceRows: Array(repeating: 0, count: batch.count), years: years)
+        guard let t = tables.first, !t.rows.isEmpty else { return 0 }
+        guard ["enrolments", "class_assignments"].contains(t.table), let key = MergeKeys.keys[t.table] else {
+            throw StoreError(.invalid, "Records of \(t.table) are not removed by an import.")
+        }
+        let c = connection
+        let stage = "stage_delete_" + t.table
+        let keyIndexes = key.map { t.columns.firstIndex(of: $0)! }
+        try await c.execute("DROP TABLE IF EXISTS \(stage)", [])
+        try await c.execute("CREATE TEMP TABLE \(stage) AS SELECT \(key.joined(separator: ", ")) FROM \(t.table) WHERE 1 = 0", [])
+        try await c.bulkInsert(table: stage, columns: key, rows: t.rows.map { r in keyIndexes.map { r[$0] } })
+        let on = key.map { "t.\($0) = s.\($0)" }.joined(separator: " AND ")
+        let keyText = key.map { "CAST(s.\($0) AS TEXT)" }.joined(separator: " || '/' || ")
+        let found = try await c.scalarInt("SELECT COUNT(*) FROM \(stage) s JOIN \(t.table) t ON \(on)", []) ?? 0
+        if found > 0 {
+            let described = t.table == "enrolments"
+                ? "'grade ' || CAST(t.grade AS TEXT) || t.section || ', ' || t.status"
+                : "'grade ' || CAST(t.grade AS TEXT) || t.section || COALESCE(', ' || t.subject, '')"
+            try await c.execute("""
+                INSERT INTO record_history (batch_id, table_name, record_key, column_name, old_value, new_value)
+                SELECT ?, ?, \(keyText), '(removed)', \(described), NULL FROM \(stage) s JOIN \(t.table) t ON \(on)
+                """, [.int(batchID), .text(t.table)])
+            let schools = try await c.query("SELECT DISTINCT t.school_id FROM \(stage) s JOIN \(t.table) t ON \(on)", [])
+            touchedSchools.formUnion(schools.compactMap { $0.int(0) })
+            try await c.execute("""
+                DELETE FROM \(t.table) WHERE EXISTS (SELECT 1 FROM \(stage) s WHERE \(key.map { "\(t.table).\($0) = s.\($0)" }.joined(separator: " AND ")))
+                """, [])
+            noteSummaries(batch)
+        }
+        try await c.execute("DROP TABLE \(stage)", [])
+        return Int(found)
+    }
+
     /// Keeps rows the import could not take.
     public func quarantine(_ rows: [QuarantinedRow]) async throws {
         guard !rows.isEmpty else { return }
@@ -199,12 +238,12 @@ extension BatchWriter {
     }
 
     /// Writes the batch's row counts (read = stored + updated + unchanged + quarantined).
-    public func report(mapping: String, read: Int, counts: MergeCounts, quarantined: Int, skipped: Int) async throws {
+    public func report(mapping: String, read: Int, counts: MergeCounts, quarantined: Int, skipped: Int, deleted: Int = 0) async throws {
         try await connection.execute("""
             UPDATE import_batches SET mapping = ?, rows_read = ?, rows_stored = ?, rows_updated = ?, rows_unchanged = ?,
-              rows_quarantined = ?, rows_skipped = ? WHERE id = ?
+              rows_quarantined = ?, rows_skipped = ?, rows_deleted = ? WHERE id = ?
             """, [.text(mapping), .int(Int64(read)), .int(Int64(counts.stored)), .int(Int64(counts.updated)),
-                  .int(Int64(counts.unchanged)), .int(Int64(quarantined)), .int(Int64(skipped)), .int(batchID)])
+                  .int(Int64(counts.unchanged)), .int(Int64(quarantined)), .int(Int64(skipped)), .int(Int64(deleted)), .int(batchID)])
     }
 
     // MARK: Lookups inside the batch's transaction

@@ -16,6 +16,8 @@ public struct ImportBatchInfo: Sendable, Codable, Hashable {
     public var unchanged: Int
     public var quarantined: Int
     public var skipped: Int
+    /// Records removed by the batch (OneRoster delta `tobedeleted` rows).
+    public var deleted: Int = 0
 }
 
 /// A value an import changed.
@@ -53,14 +55,14 @@ public enum QuarantineFiles {
 extension DarasaStore {
     static let batchColumns = """
         id, source, description, user_name, started_at, status, mapping, rows_read, rows_stored, rows_updated,
-        rows_unchanged, rows_quarantined, rows_skipped
+        rows_unchanged, rows_quarantined, rows_skipped, rows_deleted
         """
 
     static func batchInfo(_ r: SQLRow) -> ImportBatchInfo {
         ImportBatchInfo(id: r.int(0) ?? 0, source: r.text(1) ?? "", description: r.text(2) ?? "", user: r.text(3),
                         startedAt: r.int(4) ?? 0, status: r.text(5) ?? "", mapping: r.text(6), rowsRead: Int(r.int(7) ?? 0),
                         stored: Int(r.int(8) ?? 0), updated: Int(r.int(9) ?? 0), unchanged: Int(r.int(10) ?? 0),
-                        quarantined: Int(r.int(11) ?? 0), skipped: Int(r.int(12) ?? 0))
+                        quarantined: Int(r.int(11) ?? 0), skipped: Int(r.int(12) ?? 0), deleted: Int(r.int(13) ?? 0))
     }
 
     public func importBatches(limit: Int = 50) async throws -> [ImportBatchInfo] {

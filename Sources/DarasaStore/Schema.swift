@@ -604,5 +604,9 @@ public enum Schema {
             "CREATE INDEX link_candidates_status ON link_candidates (status, school_id)",
             "CREATE INDEX link_candidates_row ON link_candidates (file, src_row)",
         ]),
+        // OneRoster delta files remove enrolments and class assignments: a batch counts them.
+        Migration("0010_rows_deleted", [
+            "ALTER TABLE import_batches ADD COLUMN rows_deleted BIGINT NOT NULL DEFAULT 0",
+        ]),
     ]
 }

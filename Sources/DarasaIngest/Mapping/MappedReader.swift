@@ -29,6 +29,7 @@ public final class MappedReader {
     private let table: any TabularSource
     private var joinIndexes: [(on: Int, rows: [String: [String]], width: Int)] = []
     private var filterIndexes: [(Int, String)] = []
+    private var deleteIndex: (column: Int, values: Set<String>)?
     private var slots: [String: Slot] = [:]
     private var days: DaysSlot?
     private var primary = CSVRecord()
@@ -113,6 +114,7 @@ public final class MappedReader {
                              fix: "Correct the column name in the mapping, or export the file with that column")
         }
         for f in mapping.filters { filterIndexes.append((try column(f.column, line: f.line), f.value)) }
+        if let d = mapping.deleteWhen { deleteIndex = (try column(d.column, line: d.line), d.values) }
         for field in mapping.target.fields {
             guard let spec = mapping.fields[field.name] else { continue }
             let name = field.name
@@ -186,6 +188,12 @@ public final class MappedReader {
             if joinIndexes.isEmpty { swap(&record, &primary) }
             skipped += 1
         }
+    }
+
+    /// Whether the row asks for its record to be removed (`delete_when:`).
+    public func isDeletion(_ record: CSVRecord) -> Bool {
+        guard let d = deleteIndex else { return false }
+        return d.values.contains(record.trimmed(d.column).lowercased())
     }
 
     /// The row as read from the primary file (for the quarantine), given the joined record.

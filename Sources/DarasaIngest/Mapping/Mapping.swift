@@ -38,6 +38,11 @@ public struct Mapping: Sendable {
     /// For `enrolments`: the last grade of the cycle (a learner in it who does not come back has
     /// completed, not dropped out). Default 8.
     public var finalGrade: Int = 8
+    /// Rows whose column holds one of the values ask for the record to be removed (OneRoster
+    /// delta files: `status: tobedeleted`). Applied to enrolments and class assignments; for
+    /// other targets such rows are counted as skipped (Darasa keeps people, schools and their
+    /// history; see docs/import-mappings.md).
+    public var deleteWhen: (column: String, values: Set<String>, line: Int)?
 
     public struct Join: Sendable {
         /// Another file beside the one imported, or (with `sheet`) another sheet of the same workbook.
@@ -170,6 +175,7 @@ private struct Parser {
         var fieldsNode: Node?
         var levels: [String] = []
         var finalGrade = 8
+        var deleteWhen: (column: String, values: Set<String>, line: Int)?
         for (key, keyNode, value) in try pairs(root, "the mapping") {
             switch key {
             case "name": name = try scalar(value, "name")
@@ -191,6 +197,16 @@ private struct Parser {
             case "where":
                 for (col, _, v) in try pairs(value, "where") { filters.append((col, try scalar(v, "where.\(col)"), v.mark?.line ?? 0)) }
             case "fields": fieldsNode = value
+            case "delete_when":
+                let pairs = try pairs(value, "delete_when")
+                guard pairs.count == 1, let (col, _, v) = pairs.first else {
+                    throw fail(value, "delete_when should name one column and its value(s)", "e.g. `delete_when: { status: tobedeleted }`")
+                }
+                let values = try strings(v, "delete_when.\(col)")
+                guard !values.isEmpty, values.allSatisfy({ !$0.isEmpty }) else {
+                    throw fail(v, "delete_when.\(col) should give the value(s) that mean \"delete\"", "e.g. `delete_when: { status: tobedeleted }`")
+                }
+                deleteWhen = (col, Set(values.map { $0.lowercased() }), v.mark?.line ?? 0)
             case "final_grade":
                 guard let g = Int(try scalar(value, "final_grade")), (1...13).contains(g) else {
                     throw fail(value, "final_grade should be a grade from 1 to 13", "Write the last grade of the cycle, e.g. `final_grade: 8`")
@@ -203,7 +219,7 @@ private struct Parser {
                 }
             default:
                 throw fail(keyNode, "\"\(key)\" is not a mapping setting",
-                           "Use name, source, target, files, read, where, levels, final_grade and fields (see docs/import-mappings.md)")
+                           "Use name, source, target, files, read, where, delete_when, levels, final_grade and fields (see docs/import-mappings.md)")
             }
         }
         guard let source else { throw fail(root, "the mapping has no `source:`", "Add `source: <system name>`, e.g. `source: hr`") }
@@ -236,7 +252,7 @@ private struct Parser {
             }
         }
         return Mapping(file: file, name: name.isEmpty ? file : name, source: source, target: target, files: files, read: read,
-                       joins: joins, filters: filters.map { (column: $0.0, value: $0.1, line: $0.2) }, fields: fields, levels: levels, finalGrade: finalGrade)
+                       joins: joins, filters: filters.map { (column: $0.0, value: $0.1, line: $0.2) }, fields: fields, levels: levels, finalGrade: finalGrade, deleteWhen: deleteWhen)
     }
 
     func readOptions(_ node: Node) throws -> (ReadOptions, [Mapping.Join]) {

@@ -33,7 +33,7 @@ enum OpenAPIDocument {
           "ImportBatch": {"type": "object", "properties": {"id": {"type": "integer"}, "source": {"type": "string"}, "description": {"type": "string"},
             "user": {"type": ["string", "null"]}, "startedAt": {"type": "integer"}, "status": {"type": "string"}, "mapping": {"type": ["string", "null"]},
             "rowsRead": {"type": "integer"}, "stored": {"type": "integer"}, "updated": {"type": "integer"}, "unchanged": {"type": "integer"},
-            "quarantined": {"type": "integer"}, "skipped": {"type": "integer"}, "quarantineFiles": {"type": ["array", "null"], "items": {"type": "string"}}}},
+            "quarantined": {"type": "integer"}, "skipped": {"type": "integer"}, "deleted": {"type": "integer"}, "quarantineFiles": {"type": ["array", "null"], "items": {"type": "string"}}}},
           "Learner": {"type": "object", "properties": {"id": {"type": "integer"}, "givenName": {"type": "string"}, "familyName": {"type": "string"},
             "sex": {"type": "string", "enum": ["female", "male"]}, "grade": {"type": "integer"}, "section": {"type": "string"},
             "status": {"type": "string"}, "attendanceRate": {"type": ["number", "null"]}, "daysAbsent": {"type": "integer"}}}
@@ -52,11 +52,11 @@ enum OpenAPIDocument {
         "/imports": {"get": {"summary": "Recent import batches with their reports (administrators and national officers: all; district officers: their own).", "responses": {
           "200": {"description": "OK", "content": {"application/json": {"schema": {"type": "object", "properties": {"items": {"type": "array", "items": {"$ref": "#/components/schemas/ImportBatch"}}}}}}},
           "401": {"$ref": "#/components/responses/Unauthorized"}, "403": {"description": "Not a data officer."}}},
-          "post": {"summary": "Import one file (the request body, up to 64 MB) through a mapping: valid rows land in one transaction, the rest are quarantined with reasons. Audited.",
+          "post": {"summary": "Import one file (the request body, up to 64 MB) through a mapping: valid rows land in one transaction, the rest are quarantined with reasons. A .zip (name it with ?file=bundle.zip) is unpacked and the mapping reads its file(s) from it, honouring a OneRoster manifest. Audited.",
           "parameters": [{"name": "mapping", "in": "query", "required": true, "schema": {"type": "string"}, "description": "a name from GET /mappings"},
             {"name": "file", "in": "query", "required": false, "schema": {"type": "string"}, "description": "the file's name, for reports and quarantine"}],
-          "requestBody": {"required": true, "content": {"text/csv": {}, "application/json": {}, "application/octet-stream": {}}},
-          "responses": {"201": {"description": "Imported; the report adds up: rowsRead = stored + updated + unchanged + quarantined.",
+          "requestBody": {"required": true, "content": {"text/csv": {}, "application/json": {}, "application/zip": {}, "application/octet-stream": {}}},
+          "responses": {"201": {"description": "Imported; the report adds up: rowsRead = stored + updated + unchanged + deleted + quarantined.",
             "content": {"application/json": {"schema": {"type": "object", "properties": {"report": {"type": "object"}}}}}},
             "400": {"description": "No mapping named, or an empty body."}, "401": {"$ref": "#/components/responses/Unauthorized"},
             "403": {"description": "Not a data officer."}, "413": {"description": "Larger than 64 MB."},

@@ -34,7 +34,7 @@ actor ImportJobs {
         }
         let token = Tokens.random(bytes: 16)
         let ext = (name as NSString).pathExtension.lowercased()
-        let url = dir.appendingPathComponent(token + (["csv", "xlsx", "json", "tsv", "txt"].contains(ext) ? "." + ext : ""))
+        let url = dir.appendingPathComponent(token + (["csv", "xlsx", "json", "tsv", "txt", "zip"].contains(ext) ? "." + ext : ""))
         try Data(buffer: data).write(to: url)
         uploads[token] = Upload(url: url, name: name, mapping: mapping, user: user, created: Date())
         return token
@@ -53,6 +53,17 @@ actor ImportJobs {
 }
 
 /// A file name as shown back to people: the last path component, printable characters only.
+/// The files of an upload: the file itself, or those a mapping reads from an uploaded .zip
+/// (a OneRoster bundle: its manifest is honoured).
+func uploadFiles(_ url: URL, _ mapping: Mapping, _ shown: String) throws -> [ImportFile] {
+    let files = try ImportFile.select(url, mapping: mapping, displayName: shown)
+    guard !files.isEmpty else {
+        throw InputError(file: shown, problem: "the bundle holds no file this mapping reads (\(mapping.files.joined(separator: ", ")))",
+                         fix: "Choose the mapping for a file in the bundle, or check the bundle's manifest")
+    }
+    return files
+}
+
 func displayFileName(_ raw: String) -> String {
     let base = raw.split(whereSeparator: { $0 == "/" || $0 == "\\" }).last.map(String.init) ?? ""
     let clean = String(base.unicodeScalars.filter { $0.value >= 32 && $0.value != 127 }.map(Character.init)).prefix(120)
@@ -98,11 +109,12 @@ struct ImportBatchDTO: ResponseEncodable, Sendable {
     var unchanged: Int
     var quarantined: Int
     var skipped: Int
+    var deleted: Int
     var quarantineFiles: [String]?
     init(_ b: ImportBatchInfo, files: [String]? = nil) {
         id = b.id; source = b.source; description = b.description; user = b.user; startedAt = b.startedAt; status = b.status
         mapping = b.mapping; rowsRead = b.rowsRead; stored = b.stored; updated = b.updated; unchanged = b.unchanged
-        quarantined = b.quarantined; skipped = b.skipped; quarantineFiles = files
+        quarantined = b.quarantined; skipped = b.skipped; deleted = b.deleted; quarantineFiles = files
     }
 }
 
@@ -184,7 +196,7 @@ struct ImportRoutes {
             let token = try await services.imports.keep(body, name: file, mapping: name, user: session.user.username)
             guard let upload = await services.imports.upload(token) else { throw HTTPError(.internalServerError) }
             do {
-                let report = try await Importer(store: services.store, user: session.user.username).run(mapping, files: [ImportFile(url: upload.url, name: file)])
+                let report = try await Importer(store: services.store, user: session.user.username).run(mapping, files: try uploadFiles(upload.url, mapping, file))
                 await services.imports.finish(token, report: report, error: nil)
                 var response = try ImportReportDTO(report: report).response(from: request, context: context)
                 response.status = .created
@@ -222,10 +234,10 @@ struct ImportRoutes {
             let shown = displayFileName(file.name)
             let token = try await services.imports.keep(file.data, name: shown, mapping: name, user: session.user.username)
             guard let upload = await services.imports.upload(token) else { throw HTTPError(.internalServerError) }
-            let importFile = ImportFile(url: upload.url, name: shown)
             do {
-                let preview = try Importer.preview(mapping, file: importFile)
-                let dry = try await Importer(store: services.store, user: session.user.username).dryRun(mapping, files: [importFile])
+                let files = try uploadFiles(upload.url, mapping, shown)
+                let preview = try Importer.preview(mapping, file: files[0])
+                let dry = try await Importer(store: services.store, user: session.user.username).dryRun(mapping, files: files)
                 return previewPage(session, token: token, mapping: mapping, mappingName: name, file: shown, preview: preview, dry: dry)
             } catch let e as InputError {
                 await services.imports.finish(token, report: nil, error: e.description)
@@ -250,7 +262,7 @@ struct ImportRoutes {
             await jobs.start(token, job: .init(mapping: mapping.name, file: upload.name, user: user))
             Task {
                 do {
-                    let report = try await Importer(store: store, user: user).run(mapping, files: [ImportFile(url: upload.url, name: upload.name)],
+                    let report = try await Importer(store: store, user: user).run(mapping, files: try uploadFiles(upload.url, mapping, upload.name),
                                                                                  progress: { p in Task { await jobs.update(token, p) } })
                     await jobs.finish(token, report: report, error: nil)
                 } catch {
@@ -293,7 +305,7 @@ struct ImportRoutes {
             let b = try await visibleBatch(id, session)
             var ctx = baseContext(session, title: "Import \(id)")
             ctx["batch"] = batchRow(b)
-            ctx["addsUp"] = b.rowsRead == b.stored + b.updated + b.unchanged + b.quarantined
+            ctx["addsUp"] = b.rowsRead == b.stored + b.updated + b.unchanged + b.deleted + b.quarantined
             ctx["files"] = try await services.store.quarantineFiles(batchID: id).map { f -> [String: Any] in
                 ["name": f, "href": "/imports/\(id)/quarantine.csv?file=" + (f.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")]
             }
@@ -366,7 +378,8 @@ struct ImportRoutes {
     func batchRow(_ b: ImportBatchInfo) -> [String: Any] {
         ["id": b.id, "when": Format.instant(b.startedAt), "who": b.user ?? "", "what": b.description, "read": Format.count(b.rowsRead),
          "stored": Format.count(b.stored), "updated": Format.count(b.updated), "unchanged": Format.count(b.unchanged),
-         "quarantined": Format.count(b.quarantined), "skipped": b.skipped > 0 ? Format.count(b.skipped) : ""]
+         "quarantined": Format.count(b.quarantined), "skipped": b.skipped > 0 ? Format.count(b.skipped) : "",
+         "deleted": b.deleted > 0 ? Format.count(b.deleted) as Any : false]
     }
 
     func listPage(_ session: SessionRecord, error: String?, status: HTTPResponse.Status = .ok) async throws -> Response {
@@ -447,7 +460,7 @@ extension Templates {
 
     static let importReport = """
     <h1>Import {{#batch}}{{id}}{{/batch}}</h1>
-    {{#batch}}<p class="narrative" data-metric="import-report">{{what}}: {{read}} rows read = {{stored}} new + {{updated}} updated + {{unchanged}} unchanged + {{quarantined}} quarantined.</p>
+    {{#batch}}<p class="narrative" data-metric="import-report">{{what}}: {{read}} rows read = {{stored}} new + {{updated}} updated + {{unchanged}} unchanged{{#deleted}} + {{deleted}} removed{{/deleted}} + {{quarantined}} quarantined.</p>
     <p>By {{who}} at {{when}} UTC.</p>{{/batch}}
     {{#has_files}}<h2>Quarantined rows</h2>
     <p>Each file holds the rows that were kept aside, with the file's own columns and the problem in the last columns. Fix them in a spreadsheet and import the file again with the same mapping.</p>
