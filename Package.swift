@@ -30,8 +30,9 @@ let package = Package(
     ],
     targets: [
         .target(name: "DarasaCore", swiftSettings: fast),
+        .target(name: "DarasaXLSX", dependencies: [.product(name: "ZIPFoundation", package: "ZIPFoundation")]),
         .target(name: "DarasaGenerator", dependencies: [
-            "DarasaCore",
+            "DarasaCore", "DarasaXLSX",
             .product(name: "ZIPFoundation", package: "ZIPFoundation"),
         ], swiftSettings: fast),
         .target(name: "DarasaIngest", dependencies: [
@@ -57,7 +58,8 @@ let package = Package(
         // Mapped imports: a mapping's rows checked, resolved and merged as one batch.
         .target(name: "DarasaImport", dependencies: ["DarasaCore", "DarasaIngest", "DarasaStore"],
                 resources: [.copy("Mappings")], swiftSettings: fast),
-        .target(name: "DarasaAnalytics", dependencies: ["DarasaCore", "DarasaStore"]),
+        .target(name: "DarasaAnalytics", dependencies: ["DarasaCore", "DarasaStore", "DarasaXLSX", .product(name: "Yams", package: "Yams")],
+                resources: [.copy("QualityRules")]),
         .target(name: "DarasaServer", dependencies: [
             "DarasaCore", "DarasaStore", "DarasaAnalytics", "DarasaIngest", "DarasaImport",
             .product(name: "MultipartKit", package: "multipart-kit"),
@@ -85,7 +87,7 @@ let package = Package(
         ]),
         .testTarget(name: "DarasaGeneratorTests", dependencies: ["DarasaGenerator", "DarasaIngest", "DarasaCore", "DarasaTestSupport"]),
         .testTarget(name: "DarasaIngestTests", dependencies: [
-            "DarasaIngest", "DarasaGenerator", "DarasaCore", "DarasaTestSupport",
+            "DarasaIngest", "DarasaGenerator", "DarasaCore", "DarasaTestSupport", "DarasaXLSX",
             .product(name: "PropertyBased", package: "swift-property-based"),
         ]),
         .testTarget(name: "DarasaStoreTests", dependencies: [

@@ -50,7 +50,8 @@ func runReportingErrors(_ body: () async throws -> Void) async throws {
     do {
         try await body()
     } catch let error as StoreError {
-        complain(error.message)
+        // The engine's own words stay out of the sentence; DARASA_DEBUG=1 shows them.
+        complain(ProcessInfo.processInfo.environment["DARASA_DEBUG"] == "1" ? error.debugDescription : error.message)
         throw ExitCode(1)
     } catch let error as UserFacingError {
         complain(error.message)
@@ -62,6 +63,9 @@ func runReportingErrors(_ body: () async throws -> Void) async throws {
         complain(error.description)
         throw ExitCode(1)
     } catch let error as DarasaIngest.Mapping.MappingError {
+        complain(error.description)
+        throw ExitCode(1)
+    } catch let error as QualityRules.RulesError {
         complain(error.description)
         throw ExitCode(1)
     } catch let error as GenerationError {

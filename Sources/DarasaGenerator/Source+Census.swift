@@ -1,4 +1,5 @@
 import DarasaCore
+import DarasaXLSX
 import Foundation
 
 extension CountryWriter {
@@ -72,7 +73,7 @@ extension CountryWriter {
                     .number((school.latitude * 1e5).rounded() / 1e5), .number((school.longitude * 1e5).rounded() / 1e5),
                     .string(school.languagesOfInstruction.joined(separator: "; ")),
                     .string(school.preprimary ? "Pre-primary; Primary" : "Primary"),
-                    .number((school.poverty * 1000).rounded() / 1000), .date(submitted),
+                    .number((school.poverty * 1000).rounded() / 1000), .date(daysSinceEpoch: Int(submitted.daysSinceEpoch)),
                 ])
                 if late {
                     try logDefect(.lateCensus, source: "census", file: file, row: schoolsSheet.rows.count,

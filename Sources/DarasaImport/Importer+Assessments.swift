@@ -249,8 +249,9 @@ extension ImportRun {
         }
         for part in stride(from: 0, to: batch.count, by: chunkSize) {
             let slice = Array(batch[part..<min(batch.count, part + chunkSize)])
+            // Each result keeps the file it came from (a chunk spans several exports).
             counts = counts + (try await writer.merge(.assessmentResults(slice.map(\.0)), source: mapping.source, path: slice.first?.3 ?? "",
-                                                      rows: slice.map(\.1), weights: slice.map(\.2)))
+                                                      rows: slice.map(\.1), weights: slice.map(\.2), paths: slice.map(\.3)))
         }
         try await writer.addRecordKeys(table: "assessment_results", source: mapping.source, newKeys)
         // Automatic probabilistic links are kept with their evidence, so they can be undone.

@@ -444,6 +444,12 @@ final class ImportRun: @unchecked Sendable {
             monthMarks = [:]
         }
         try await applyRemovals()
+        if let domain = mapping.target.signOffDomain {
+            let locked = try await writer.signedOffChanges(domain: domain)
+            if !locked.isEmpty {
+                throw StoreError(.locked, "This import would change data that has been approved: \(locked.prefix(3).joined(separator: "; "))\(locked.count > 3 ? " and \(locked.count - 3) more" : ""). Ask for the approval to be withdrawn (with a reason), then import again; nothing from this import was saved.")
+            }
+        }
         try await writer.report(mapping: mapping.file, read: read, counts: counts, quarantined: quarantinedRows, skipped: skipped, deleted: deleted)
     }
 
@@ -808,5 +814,19 @@ extension Importer {
             out.rows.append((n, values, problems))
         }
         return out
+    }
+}
+
+extension ImportTarget {
+    /// The data a target's rows belong to, for sign-off (nil: reference data nobody signs off).
+    var signOffDomain: String? {
+        switch self {
+        case .censusReturns, .censusEnrolment, .censusValues: "census"
+        case .learners, .enrolments, .classAssignments: "enrolment"
+        case .learnerAttendance: "attendance"
+        case .teachers, .teacherAttendance: "teachers"
+        case .assessmentResults: "assessment"
+        case .schools, .calendar, .holidays, .instruments, .visits: nil
+        }
     }
 }

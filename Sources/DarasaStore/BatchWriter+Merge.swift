@@ -131,8 +131,18 @@ extension BatchWriter {
         if emptyAtStart[t.table] == nil {
             emptyAtStart[t.table] = try await c.query("SELECT 1 FROM \(t.table) LIMIT 1", []).isEmpty
         }
+        let schoolColumn = t.columns.firstIndex(of: "school_id"), yearColumn = t.columns.firstIndex(of: "year_id")
         if emptyAtStart[t.table] == true {
             try await c.bulkInsert(table: t.table, columns: t.columns, rows: t.rows)
+            if let schoolColumn, let yearColumn {
+                var last = SchoolYearKey(school: -1, year: -1)
+                for r in t.rows {
+                    if case .int(let s) = r[schoolColumn], case .int(let y) = r[yearColumn], s != last.school || Int(y) != last.year {
+                        last = SchoolYearKey(school: s, year: Int(y))
+                        changedSchoolYears.insert(last)
+                    }
+                }
+            }
             return MergeCounts(stored: total)
         }
         let stage = "stage_" + t.table
@@ -151,6 +161,13 @@ extension BatchWriter {
             FROM \(stage) s LEFT JOIN \(t.table) t ON \(on)
             """, []).first
         let fresh = Int(row?.int(0) ?? 0), changedRows = Int(row?.int(1) ?? 0), changedRecords = row?.int(2) ?? 0
+        if (fresh > 0 || changedRecords > 0) && schoolColumn != nil && yearColumn != nil {
+            for r in try await c.query("""
+                SELECT DISTINCT s.school_id, s.year_id FROM \(stage) s LEFT JOIN \(t.table) t ON \(on) WHERE t.\(key[0]) IS NULL OR (\(differs))
+                """, []) {
+                changedSchoolYears.insert(SchoolYearKey(school: r.int(0) ?? 0, year: Int(r.int(1) ?? 0)))
+            }
+        }
         if changedRecords > 0 {
             let keyText = key.map { "CAST(s.\($0) AS TEXT)" }.joined(separator: " || '/' || ")
             for col in compare {
@@ -168,6 +185,7 @@ extension BatchWriter {
                     WHERE \(differs)
                     """, [])
                 touchedSchools.formUnion(schools.compactMap { $0.int(0) })
+                changedSchoolYears.formUnion(schools.compactMap { $0.int(0) }.map { SchoolYearKey(school: $0, year: -1) })
                 summaryTables = nil
             }
             let sets = (compare + cols.filter { MergeKeys.provenance.contains($0) }).map { "\($0) = s.\($0)" }.joined(separator: ", ")
@@ -219,6 +237,9 @@ extension BatchWriter {
                 """, [.int(batchID), .text(t.table)])
             let schools = try await c.query("SELECT DISTINCT t.school_id FROM \(stage) s JOIN \(t.table) t ON \(on)", [])
             touchedSchools.formUnion(schools.compactMap { $0.int(0) })
+            for r in try await c.query("SELECT DISTINCT t.school_id, t.year_id FROM \(stage) s JOIN \(t.table) t ON \(on)", []) {
+                changedSchoolYears.insert(SchoolYearKey(school: r.int(0) ?? 0, year: Int(r.int(1) ?? 0)))
+            }
             try await c.execute("""
                 DELETE FROM \(t.table) WHERE EXISTS (SELECT 1 FROM \(stage) s WHERE \(key.map { "\(t.table).\($0) = s.\($0)" }.joined(separator: " AND ")))
                 """, [])
@@ -226,6 +247,32 @@ extension BatchWriter {
         }
         try await c.execute("DROP TABLE \(stage)", [])
         return Int(found)
+    }
+
+    /// Sign-offs in force that this batch's changes fall under, for data of `domain` (census,
+    /// enrolment, attendance, assessment, teachers), as sentences; empty when nothing is locked.
+    public func signedOffChanges(domain: String) async throws -> [String] {
+        guard !changedSchoolYears.isEmpty else { return [] }
+        let rows = try await connection.query("""
+            SELECT o.name, o.path, s.year_id, s.level, s.actor FROM signoffs s JOIN org_units o ON o.id = s.org_unit_id
+            WHERE s.id IN (SELECT MAX(id) FROM signoffs GROUP BY org_unit_id, domain, year_id) AND s.status = 'approved' AND s.domain = ?
+            """, [.text(domain)])
+        guard !rows.isEmpty else { return [] }
+        let schools = Set(changedSchoolYears.map(\.school)).sorted()
+        var paths: [Int64: String] = [:]
+        for part in stride(from: 0, to: schools.count, by: 500) {
+            let ids = schools[part..<min(schools.count, part + 500)]
+            for r in try await connection.query("SELECT id, path FROM org_units WHERE id IN (\(ids.map { _ in "?" }.joined(separator: ", ")))", ids.map { .int($0) }) {
+                paths[r.int(0) ?? 0] = r.text(1)
+            }
+        }
+        var out: [String] = []
+        for r in rows {
+            let lockPath = r.text(1) ?? "", year = Int(r.int(2) ?? 0)
+            let hit = changedSchoolYears.contains { k in (k.year == year || k.year == -1) && (paths[k.school] ?? "").hasPrefix(lockPath) }
+            if hit { out.append("\(domain) \(year) for \(r.text(0) ?? "") (approved at \(r.text(3) ?? "") level by \(r.text(4) ?? ""))") }
+        }
+        return out
     }
 
     /// Keeps rows the import could not take.

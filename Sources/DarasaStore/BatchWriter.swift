@@ -12,6 +12,9 @@ public actor BatchWriter {
     var emptyAtStart: [String: Bool] = [:]
     public internal(set) var records = 0
     public internal(set) var touchedSchools: Set<Int64> = []
+    /// (school, school year) whose stored facts this batch added, changed or removed; year −1:
+    /// every year (a learner's own record changed). Checked against sign-off locks.
+    public internal(set) var changedSchoolYears: Set<SchoolYearKey> = []
     /// The summaries this batch's records feed (nil: all).
     public internal(set) var summaryTables: Set<String>? = []
     /// People named by attendance rows, checked against their tables before commit.
@@ -208,4 +211,9 @@ enum SummarySQL {
             GROUP BY school_id, year_id
             """, []) }
     }
+}
+
+public struct SchoolYearKey: Hashable, Sendable {
+    public var school: Int64
+    public var year: Int
 }

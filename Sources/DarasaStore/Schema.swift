@@ -608,5 +608,76 @@ public enum Schema {
         Migration("0010_rows_deleted", [
             "ALTER TABLE import_batches ADD COLUMN rows_deleted BIGINT NOT NULL DEFAULT 0",
         ]),
+        // Data quality: what each check run found (one row per finding, kept across runs by its
+        // fingerprint so resolutions stick), how many units each rule checked per school and
+        // year (the scorecards), and sign-off per level, source and year (see docs/data-quality.md).
+        Migration("0011_data_quality", [
+            """
+            CREATE TABLE quality_findings (
+              id {id},
+              fingerprint TEXT NOT NULL UNIQUE,
+              rule TEXT NOT NULL,
+              check_name TEXT NOT NULL,
+              dimension TEXT NOT NULL CHECK (dimension IN ('completeness', 'timeliness', 'validity', 'consistency')),
+              severity TEXT NOT NULL CHECK (severity IN ('error', 'warning', 'info')),
+              school_id BIGINT NOT NULL REFERENCES schools (id),
+              domain TEXT NOT NULL,
+              year_id INTEGER NOT NULL,
+              period TEXT NOT NULL,
+              record_key TEXT NOT NULL,
+              value TEXT,
+              expected TEXT,
+              message TEXT NOT NULL,
+              fix TEXT NOT NULL,
+              plainness INTEGER NOT NULL,
+              status TEXT NOT NULL CHECK (status IN ('open', 'fixed', 'corrected', 'confirmed', 'dismissed')),
+              first_seen BIGINT NOT NULL,
+              last_seen BIGINT NOT NULL,
+              resolved_by TEXT,
+              resolved_at BIGINT,
+              resolution_note TEXT,
+              new_value TEXT
+            )
+            """,
+            "CREATE INDEX quality_findings_school ON quality_findings (school_id, status)",
+            "CREATE INDEX quality_findings_rule ON quality_findings (rule, status)",
+            """
+            CREATE TABLE quality_checks (
+              school_id BIGINT NOT NULL REFERENCES schools (id),
+              year_id INTEGER NOT NULL,
+              rule TEXT NOT NULL,
+              dimension TEXT NOT NULL,
+              domain TEXT NOT NULL,
+              checked BIGINT NOT NULL,
+              failed BIGINT NOT NULL,
+              PRIMARY KEY (school_id, year_id, rule)
+            )
+            """,
+            """
+            CREATE TABLE quality_runs (
+              id {id},
+              at BIGINT NOT NULL,
+              actor TEXT NOT NULL,
+              rules TEXT NOT NULL,
+              schools BIGINT NOT NULL,
+              findings BIGINT NOT NULL,
+              seconds DOUBLE PRECISION NOT NULL
+            )
+            """,
+            """
+            CREATE TABLE signoffs (
+              id {id},
+              org_unit_id BIGINT NOT NULL REFERENCES org_units (id),
+              level TEXT NOT NULL CHECK (level IN ('school', 'district', 'national')),
+              domain TEXT NOT NULL,
+              year_id INTEGER NOT NULL,
+              status TEXT NOT NULL CHECK (status IN ('approved', 'withdrawn')),
+              actor TEXT NOT NULL,
+              at BIGINT NOT NULL,
+              reason TEXT
+            )
+            """,
+            "CREATE INDEX signoffs_unit ON signoffs (org_unit_id, domain, year_id)",
+        ]),
     ]
 }

@@ -12,6 +12,9 @@ public struct StoreError: Error, Sendable, CustomStringConvertible, CustomDebugS
         public static let invalid = Code(name: "invalid")
         public static let engine = Code(name: "engine")
         public static let notFound = Code(name: "not_found")
+        public static let forbidden = Code(name: "forbidden")
+        /// Approved (signed-off) data that a change would alter.
+        public static let locked = Code(name: "locked")
     }
     public var code: Code
     public var message: String

@@ -1,5 +1,6 @@
 import DarasaCore
 @testable import DarasaGenerator
+import DarasaXLSX
 import DarasaIngest
 import Foundation
 import Testing
@@ -9,8 +10,8 @@ import Testing
         let url = FileManager.default.temporaryDirectory.appendingPathComponent("book-\(UInt32.random(in: 0...UInt32.max)).xlsx")
         let sheet = XLSXSheet(name: "Data & more", rows: [
             [.string("Name"), .string("Count"), .string("Ratio"), .string("When")],
-            [.string("A <b> & \"c\""), .int(42), .number(0.125), .date(Day(iso: "2024-03-15")!)],
-            [.string("A <b> & \"c\""), .empty, .number(-3.5), .date(Day(iso: "1999-12-31")!)],
+            [.string("A <b> & \"c\""), .int(42), .number(0.125), .date(daysSinceEpoch: Int(Day(iso: "2024-03-15")!.daysSinceEpoch))],
+            [.string("A <b> & \"c\""), .empty, .number(-3.5), .date(daysSinceEpoch: Int(Day(iso: "1999-12-31")!.daysSinceEpoch))],
         ], merges: ["A1:B1"])
         try XLSXWriter.write([sheet, XLSXSheet(name: "Second", rows: [[.string("x")]])], to: url, inlineStrings: inlineStrings)
         return (url, try XLSXReader(url: url))

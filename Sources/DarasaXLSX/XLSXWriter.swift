@@ -1,24 +1,30 @@
-import DarasaCore
 import Foundation
 import ZIPFoundation
 
 /// A cell value for `XLSXWriter`.
-enum XLSXValue {
+public enum XLSXValue: Sendable {
     case string(String)
     case number(Double)
     case int(Int)
-    /// Written as an Excel date serial (1900 system) with a yyyy-mm-dd format.
-    case date(Day)
+    /// Written as an Excel date serial (1900 system) with a yyyy-mm-dd format; days since 1970-01-01.
+    case date(daysSinceEpoch: Int)
     case empty
 }
 
-struct XLSXSheet {
-    var name: String
-    var rows: [[XLSXValue]]
+public struct XLSXSheet: Sendable {
+    public var name: String
+    public var rows: [[XLSXValue]]
     /// Merged ranges such as "C1:E1".
-    var merges: [String] = []
+    public var merges: [String] = []
     /// Rows styled bold (header rows), 1-based.
-    var headerRows: Int = 1
+    public var headerRows: Int = 1
+
+    public init(name: String, rows: [[XLSXValue]], merges: [String] = [], headerRows: Int = 1) {
+        self.name = name
+        self.rows = rows
+        self.merges = merges
+        self.headerRows = headerRows
+    }
 }
 
 /// Writes a minimal, valid Office Open XML workbook: content types, package and workbook
@@ -26,11 +32,11 @@ struct XLSXSheet {
 ///
 /// Deterministic: entries are written in a fixed order with a fixed modification time, strings
 /// are numbered in order of first use, and numbers use Swift's shortest round-trip text.
-enum XLSXWriter {
+public enum XLSXWriter {
     /// 2025-01-01 00:00:00 UTC: ZIP entries carry this time instead of "now".
     static let fixedDate = Date(timeIntervalSince1970: 1_735_689_600)
 
-    static func write(_ sheets: [XLSXSheet], to url: URL, inlineStrings: Bool = false) throws {
+    public static func write(_ sheets: [XLSXSheet], to url: URL, inlineStrings: Bool = false) throws {
         var shared: [String] = []
         var sharedIndex: [String: Int] = [:]
         var sheetXML: [[UInt8]] = []
@@ -67,8 +73,8 @@ enum XLSXWriter {
                         x.append("<c r=\"\(ref)\"\(style)><v>\(numberText(d))</v></c>")
                     case .int(let i):
                         x.append("<c r=\"\(ref)\"\(style)><v>\(i)</v></c>")
-                    case .date(let day):
-                        x.append("<c r=\"\(ref)\" s=\"1\"><v>\(Int(day.daysSinceEpoch) + 25_569)</v></c>")
+                    case .date(let days):
+                        x.append("<c r=\"\(ref)\" s=\"1\"><v>\(days + 25_569)</v></c>")
                     }
                 }
                 x.append("</row>")
@@ -148,8 +154,7 @@ enum XLSXWriter {
         do {
             archive = try Archive(url: url, accessMode: .create)
         } catch {
-            throw GenerationError(problem: "Could not create the workbook \(url.lastPathComponent)",
-                                  fix: "Check that the output folder is writable")
+            throw XLSXWriteError(description: "Could not create the workbook \(url.lastPathComponent); check that the folder is writable.")
         }
         for (path, data) in parts {
             try archive.addEntry(with: path, type: .file, uncompressedSize: Int64(data.count),
@@ -189,4 +194,23 @@ enum XLSXWriter {
             }
         }
     }
+}
+
+extension XLSXWriter {
+    /// The workbook as bytes (written through a temporary file).
+    public static func data(_ sheets: [XLSXSheet]) throws -> Data {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("darasa-\(UUID().uuidString).xlsx")
+        defer { try? FileManager.default.removeItem(at: url) }
+        try write(sheets, to: url)
+        return try Data(contentsOf: url)
+    }
+}
+
+extension Array where Element == UInt8 {
+    fileprivate mutating func append(_ s: String) { append(contentsOf: s.utf8) }
+}
+
+/// The workbook could not be written (the folder is not writable).
+public struct XLSXWriteError: Error, Sendable, CustomStringConvertible {
+    public var description: String
 }
