@@ -1,3 +1,4 @@
+import DarasaAnalytics
 import ArgumentParser
 import DarasaCore
 import DarasaImport
@@ -54,6 +55,8 @@ struct Demo: AsyncParsableCommand {
                     say("  \(mapping.name): \(r.summary)")
                 }
                 say("Imported \(Format.count(rows)) rows in \(seconds(clock.now - t1)) (\(Format.count(quarantined)) quarantined or awaiting identity review: darasa quarantine BATCH).")
+                let q = try await QualityEngine(store: db, rules: try QualityRules.shipped()).run(actor: "demo")
+                say("Data-quality checks: \(q.findings) findings over \(q.schools) schools in \(String(format: "%.1f", q.seconds)) s (Data quality in the web app).")
                 try await createDemoUsers(db)
             } catch {
                 await db.close()

@@ -1,3 +1,4 @@
+import DarasaAnalytics
 import ArgumentParser
 import DarasaCore
 import DarasaImport
@@ -34,6 +35,9 @@ struct Import: AsyncParsableCommand {
 
     @Flag(help: "No progress bar.")
     var quiet = false
+
+    @Flag(help: "Do not run the data-quality checks after the import.")
+    var noChecks = false
 
     func validate() throws {
         guard !mapping.isEmpty else { throw ValidationError("Name a mapping with --mapping FILE.yaml (see mappings/ and docs/import-mappings.md).") }
@@ -72,6 +76,10 @@ struct Import: AsyncParsableCommand {
                             say("  … and more: darasa quarantine \(report.batchID) --out DIR")
                         }
                     }
+                }
+                if !noChecks && reports.contains(where: { $0.stored + $0.updated + $0.deleted > 0 }) {
+                    let q = try await QualityEngine(store: db, rules: try QualityRules.shipped()).run(actor: user)
+                    if !json { say("Data-quality checks: \(q.findings) findings (\(q.opened) new, \(q.fixed) fixed) in \(String(format: "%.1f", q.seconds)) s; see darasa quality todo --school CODE.") }
                 }
             } catch {
                 await db.close()

@@ -15,6 +15,9 @@ struct ServerOptions: ParsableArguments {
     @Flag(help: "Mark session cookies Secure (use when served over HTTPS).")
     var secureCookies = false
 
+    @Option(help: "A data-quality rules file (default: the shipped quality/rules.yaml); checked at start.")
+    var qualityRules: String?
+
     mutating func validate() throws {
         guard (0...65535).contains(port) else { throw ValidationError("--port must be between 1 and 65535 (0 picks a free port); \(port) is not.") }
     }
@@ -44,7 +47,8 @@ struct Serve: AsyncParsableCommand {
 func serve(_ db: DarasaStore, _ options: ServerOptions, demo: Bool, banner: [String]) async throws {
     var logger = Logger(label: "darasa")
     logger.logLevel = ProcessInfo.processInfo.environment["LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:)) ?? .warning
-    let settings = ServerSettings(host: options.host, port: options.port, secureCookies: options.secureCookies, demoMode: demo)
+    var settings = ServerSettings(host: options.host, port: options.port, secureCookies: options.secureCookies, demoMode: demo)
+    settings.qualityRules = try loadRules(options.qualityRules)
     let app = try buildApplication(store: db, settings: settings, logger: logger) { port in
         say("Darasa is ready at http://\(options.host):\(port)")
         for line in banner { say(line) }

@@ -56,6 +56,17 @@ public struct QualityScore: Sendable, Hashable, Codable {
     public var failed: [QualityDimension: Int]
     public var openFindings: Int
 
+    public init(unitID: Int64, unitName: String, unitCode: String, yearID: Int, checked: [QualityDimension: Int],
+                failed: [QualityDimension: Int], openFindings: Int) {
+        self.unitID = unitID
+        self.unitName = unitName
+        self.unitCode = unitCode
+        self.yearID = yearID
+        self.checked = checked
+        self.failed = failed
+        self.openFindings = openFindings
+    }
+
     /// 1 − failed ÷ checked, or nil when nothing was checked.
     public func score(_ d: QualityDimension) -> Double? {
         guard let c = checked[d], c > 0 else { return nil }
@@ -107,6 +118,7 @@ public enum QualityStore {
                                         [SQLValue(f.value), SQLValue(f.expected), .text(f.message), .text(f.fix), .int(old.id)])
                 }
             } else {
+                seen.append([.text(f.fingerprint)])
                 fresh.append([.text(f.fingerprint), .text(f.rule), .text(f.check.rawValue), .text(f.dimension.rawValue), .text(f.severity.rawValue), .int(f.schoolID),
                               .text(f.domain.rawValue), .int(Int64(f.yearID)), .text(f.period), .text(f.recordKey), SQLValue(f.value), SQLValue(f.expected),
                               .text(f.message), .text(f.fix), .int(Int64(f.check.plainness)), .text("open"), .int(now), .int(now)])
@@ -132,8 +144,8 @@ public enum QualityStore {
             """, ran.map { .text($0) }) ?? 0
         try await c.execute("""
             UPDATE quality_findings SET status = 'fixed', resolved_by = 'darasa', resolved_at = ?, resolution_note = 'no longer found'
-            WHERE status = 'open' AND rule IN (\(ranList)) AND last_seen < ?
-            """, [.int(now)] + ran.map { .text($0) } + [.int(now)])
+            WHERE status = 'open' AND rule IN (\(ranList)) AND fingerprint NOT IN (SELECT fingerprint FROM quality_seen)
+            """, [.int(now)] + ran.map { .text($0) })
         // Rules switched off: their open findings are put aside, said so.
         try await c.execute("""
             UPDATE quality_findings SET status = 'dismissed', resolved_by = 'darasa', resolved_at = ?, resolution_note = 'rule switched off'

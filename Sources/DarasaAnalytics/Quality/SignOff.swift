@@ -19,8 +19,9 @@ public enum SignOff {
         switch role {
         case .headTeacher: .school
         case .districtOfficer: .district
-        case .nationalAnalyst, .admin: .national
-        case .teacher: nil
+        case .nationalAnalyst: .national
+        // Administrators manage accounts and configuration; approving data is the national office's.
+        case .teacher, .admin: nil
         }
     }
 
@@ -56,7 +57,7 @@ public enum SignOff {
     /// `role`. Throws `StoreError(.invalid)` / `.forbidden` with the sentence to show.
     public static func decide(_ store: DarasaStore, approve: Bool, unit: OrgUnit, role: Role, actor: String,
                               domain: QualityDomain, yearID: Int, reason: String?) async throws {
-        guard let level = level(for: role) else { throw StoreError(.forbidden, "Teachers do not sign off data; ask the head teacher.") }
+        guard let level = level(for: role) else { throw StoreError(.forbidden, role == .admin ? "Administrators do not approve data; the national office does." : "Teachers do not sign off data; ask the head teacher.") }
         let reason = reason?.trimmingCharacters(in: .whitespacesAndNewlines)
         if !approve { guard let reason, reason.count >= 3 else { throw StoreError(.invalid, "Give a reason (a few words) to withdraw an approval.") } }
         let current = try await approvals(store, around: unit.path).filter { $0.domain == domain && $0.yearID == yearID }

@@ -1,5 +1,6 @@
 import DarasaCore
 import DarasaStore
+import DarasaAnalytics
 import Hummingbird
 import Logging
 
@@ -15,6 +16,8 @@ public struct ServerSettings: Sendable {
     public var sessionLifetime: Int64
     /// Demo mode shows the demo logins on the sign-in page.
     public var demoMode: Bool
+    /// The data-quality rules run after every import (nil: the shipped rules).
+    public var qualityRules: QualityRules?
 
     public init(host: String = "127.0.0.1", port: Int = 8080, secureCookies: Bool = false,
                 sessionLifetime: Int64 = 8 * 3600, demoMode: Bool = false) {
@@ -58,6 +61,7 @@ public func buildRouter(store: DarasaStore, settings: ServerSettings) throws -> 
     ReviewRoutes(services: services).register(on: router)
     APIRoutes(services: services).register(on: router.group("/api"))
     ImportRoutes(services: services).register(api: router.group("/api/v1"), web: router)
+    QualityRoutes(services: services).register(api: router.group("/api/v1"), web: router)
     return router
 }
 

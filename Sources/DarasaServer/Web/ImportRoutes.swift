@@ -1,3 +1,4 @@
+import DarasaAnalytics
 import DarasaCore
 import DarasaImport
 import DarasaIngest
@@ -53,6 +54,17 @@ actor ImportJobs {
 }
 
 /// A file name as shown back to people: the last path component, printable characters only.
+/// Data-quality checks after an import, so findings reach schools as data lands. A failure
+/// here never undoes the import; it is logged in the audit trail.
+func runQualityChecks(store: DarasaStore, rules: QualityRules?, actor: String) async {
+    do {
+        let r = try rules ?? QualityRules.shipped()
+        _ = try await QualityEngine(store: store, rules: r).run(actor: actor)
+    } catch {
+        try? await store.audit(actor: actor, action: "quality.run_failed", target: "after import", detail: "\(error)")
+    }
+}
+
 /// The files of an upload: the file itself, or those a mapping reads from an uploaded .zip
 /// (a OneRoster bundle: its manifest is honoured).
 func uploadFiles(_ url: URL, _ mapping: Mapping, _ shown: String) throws -> [ImportFile] {
@@ -198,6 +210,7 @@ struct ImportRoutes {
             do {
                 let report = try await Importer(store: services.store, user: session.user.username).run(mapping, files: try uploadFiles(upload.url, mapping, file))
                 await services.imports.finish(token, report: report, error: nil)
+                await runQualityChecks(store: services.store, rules: services.settings.qualityRules, actor: session.user.username)
                 var response = try ImportReportDTO(report: report).response(from: request, context: context)
                 response.status = .created
                 return response
@@ -265,6 +278,7 @@ struct ImportRoutes {
                     let report = try await Importer(store: store, user: user).run(mapping, files: try uploadFiles(upload.url, mapping, upload.name),
                                                                                  progress: { p in Task { await jobs.update(token, p) } })
                     await jobs.finish(token, report: report, error: nil)
+                    await runQualityChecks(store: store, rules: services.settings.qualityRules, actor: user)
                 } catch {
                     await jobs.finish(token, report: nil, error: (error as? InputError)?.description ?? (error as? StoreError)?.message ?? "The import failed; nothing was changed.")
                 }

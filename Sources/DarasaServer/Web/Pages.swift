@@ -16,6 +16,7 @@ struct Pages: Sendable {
         try library.register(Templates.importPreview, named: "importPreview")
         try library.register(Templates.importJob, named: "importJob")
         try library.register(Templates.importReport, named: "importReport")
+        try library.register(Templates.quality, named: "quality")
         self.library = library
     }
 
@@ -23,6 +24,8 @@ struct Pages: Sendable {
     /// added, so templates can show a heading and table only when there are rows.
     func render(_ template: String, _ context: [String: Any]) -> Response {
         var context = context
+        let role = context["role"] as? String ?? "anonymous"
+        context["showQuality"] = role != "teacher" && role != "anonymous"
         for (key, value) in context {
             if let list = value as? [Any] { context["has_\(key)"] = !list.isEmpty }
         }
@@ -81,7 +84,7 @@ enum Templates {
     </style>
     </head>
     <body data-role="{{role}}">
-    <header><strong>Darasa</strong>{{#user}}<a href="/">Home</a><a href="/review">Identity review</a><a href="/imports">Imports</a><span class="who">{{displayName}} · {{roleTitle}} · {{scopeName}}</span>
+    <header><strong>Darasa</strong>{{#user}}<a href="/">Home</a><a href="/review">Identity review</a>{{#showQuality}}<a href="/quality">Data quality</a>{{/showQuality}}<a href="/imports">Imports</a><span class="who">{{displayName}} · {{roleTitle}} · {{scopeName}}</span>
     <form class="inline" method="post" action="/logout"><input type="hidden" name="csrf" value="{{csrf}}"><button type="submit" data-action="logout">Sign out</button></form>{{/user}}</header>
     <main>
     {{{body}}}
