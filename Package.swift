@@ -96,14 +96,14 @@ let package = Package(
             .product(name: "PropertyBased", package: "swift-property-based"),
         ]),
         .testTarget(name: "DarasaImportTests", dependencies: [
-            "DarasaImport", "DarasaIngest", "DarasaStore", "DarasaCore", "DarasaGenerator", "DarasaTestSupport",
+            "DarasaImport", "DarasaIngest", "DarasaStore", "DarasaCore", "DarasaGenerator", "DarasaTestSupport", "DarasaAnalytics",
             .product(name: "ZIPFoundation", package: "ZIPFoundation"),
         ]),
         .testTarget(name: "DarasaAnalyticsTests", dependencies: [
             "DarasaAnalytics", "DarasaStore", "DarasaCore", "DarasaTestSupport", "DarasaGenerator", "DarasaIngest",
         ]),
         .testTarget(name: "DarasaServerTests", dependencies: [
-            "DarasaServer", "DarasaStore", "DarasaSQLite", "DarasaCore", "DarasaTestSupport",
+            "DarasaServer", "DarasaStore", "DarasaSQLite", "DarasaCore", "DarasaTestSupport", "DarasaAnalytics",
             .product(name: "HummingbirdTesting", package: "hummingbird"),
             .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
         ]),

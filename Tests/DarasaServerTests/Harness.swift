@@ -1,3 +1,4 @@
+import DarasaAnalytics
 import DarasaCore
 import DarasaServer
 import DarasaStore
@@ -29,6 +30,14 @@ enum Harness {
             try await store.createUser(username: a.username, displayName: "Test \(a.username)", passwordHash: hash, role: a.role,
                                        orgUnitID: a.unit, teacherID: a.teacher, actor: "test")
         }
+        return store
+    }
+
+    /// The tiny country after a run of the shipped data-quality rules on 2026-11-22: each school
+    /// misses January's registers (finding 1 at S1, 2 at S2); L4 at S2 has no date of birth.
+    static func storeWithQuality() async throws -> DarasaStore {
+        let store = try await Self.store()
+        _ = try await QualityEngine(store: store, rules: try QualityRules.shipped(), today: Day(year: 2026, month: 11, day: 22)!).run(actor: "test")
         return store
     }
 
@@ -87,4 +96,13 @@ func hiddenCSRF(_ html: String) -> String? {
     guard let range = html.range(of: #"name="csrf" value=""#) else { return nil }
     let rest = html[range.upperBound...]
     return rest.firstIndex(of: "\"").map { String(rest[..<$0]) }
+}
+
+extension TestClientProtocol {
+    func postJSON(_ uri: String, _ json: String, cookie: String? = nil) async throws -> TestResponse {
+        var headers = HTTPFields()
+        headers[.contentType] = "application/json"
+        if let cookie { headers[.cookie] = cookie }
+        return try await execute(uri: uri, method: .post, headers: headers, body: ByteBuffer(string: json))
+    }
 }

@@ -80,6 +80,16 @@ struct QualityRoutes {
             let list = try await QualityStore.findings(services.store, under: u.path, status: status, limit: 1000)
             return FindingsDTO(items: list.map(FindingDTO.init))
         }
+        api.get("quality/findings/:id") { _, context in
+            let session = try context.requireSession()
+            try requireQualityRole(session)
+            guard let id = context.parameters.get("id", as: Int64.self) else { throw HTTPError(.badRequest, message: "The id must be a whole number.") }
+            let scope = try await services.access.scope(for: session.user)
+            guard let (finding, path) = try await QualityStore.finding(services.store, id: id), scope.covers(path: path) else {
+                throw HTTPError(.notFound, message: "No such finding in your area.")
+            }
+            return FindingDTO(finding)
+        }
         api.post("quality/findings/:id") { request, context in
             let session = try context.requireSession()
             try requireQualityRole(session)
