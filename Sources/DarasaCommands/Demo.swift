@@ -89,10 +89,13 @@ func createDemoUsers(_ db: DarasaStore) async throws {
     // The head teacher heads the school with the most pairs awaiting identity review (so the demo
     // shows the review queue), else the teacher's school.
     let reviewSchool = try await db.linkReviewSchools().first.map { OrgUnitID($0.school.rawValue) } ?? school.id
+    // The district officer oversees the head teacher's school (sign-off, to-do lists, review).
+    var headDistrict = districtID
+    if let headSchool = try await db.orgUnit(id: reviewSchool), let d = try await db.ancestor(of: headSchool, depth: 2) { headDistrict = d }
     let accounts: [(String, String, Role, OrgUnitID, TeacherID?)] = [
         ("teacher", "Demo Teacher", .teacher, school.id, pick.teacher),
         ("head", "Demo Head Teacher", .headTeacher, reviewSchool, nil),
-        ("district", "Demo District Officer", .districtOfficer, districtID, nil),
+        ("district", "Demo District Officer", .districtOfficer, headDistrict, nil),
         ("national", "Demo National Analyst", .nationalAnalyst, root.id, nil),
         ("admin", "Demo Administrator", .admin, root.id, nil),
     ]

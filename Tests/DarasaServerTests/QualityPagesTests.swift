@@ -46,7 +46,9 @@ import Testing
             for name in TinyCountry.names { #expect(!dhtml.contains(name), "district page leaked \(name)") }
             let lock = try await client.postForm("/quality/signoff", ["csrf": district.csrf, "action": "approve", "domain": "attendance", "year": "2025"], cookie: district.cookie)
             #expect(lock.status == .seeOther)
-            // Now the head teacher cannot withdraw under the district's lock.
+            // Now the head teacher cannot withdraw under the district's lock, and the page says so.
+            let locked = String(buffer: try await client.get("/quality", cookie: head.cookie).body)
+            #expect(locked.contains("Locked at district level by district"))
             let withdraw = try await client.postForm("/quality/signoff", ["csrf": head.csrf, "action": "withdraw", "domain": "attendance", "year": "2025", "reason": "late register"], cookie: head.cookie)
             #expect(withdraw.status == .badRequest)
             #expect(String(buffer: withdraw.body).contains("approved at district level"))

@@ -286,7 +286,7 @@ struct QualityRoutes {
             var who = ""
             if showNames, let id = f.learnerID, let l = try await services.store.learnerSummary(LearnerID(id)) { who = "\(l.given) \(l.family)" }
             todo.append(["id": f.id, "message": f.message, "fix": f.fix, "period": f.period, "severity": f.severity.rawValue,
-                         "dimension": f.dimension.rawValue, "school": isSchool ? "" : schoolNames[f.schoolID] ?? "", "learner": who,
+                         "dimension": f.dimension.rawValue, "school": isSchool ? false as Any : schoolNames[f.schoolID] ?? "", "learner": who.isEmpty ? false as Any : who,
                          "value": f.value ?? "", "canResolve": true, "csrf": session.csrfToken])
         }
         ctx["todo"] = todo
