@@ -280,4 +280,14 @@ public enum QualityStore {
         }
         return out.values.sorted { $0.yearID < $1.yearID }
     }
+
+    /// The share of the expected data an indicator rests on: for attendance, the register months
+    /// received ÷ expected at the schools under `path` in `yearID` (nil before any check run).
+    public static func coverage(_ store: DarasaStore, under path: String, yearID: Int, domain: QualityDomain) async throws -> Double? {
+        guard let r = try await store.database.query("""
+            SELECT CAST(SUM(q.checked) AS BIGINT), CAST(SUM(q.failed) AS BIGINT) FROM quality_checks q JOIN org_units s ON s.id = q.school_id
+            WHERE s.path LIKE ? AND q.year_id = ? AND q.domain = ? AND q.dimension = 'completeness'
+            """, .text(path + "%"), .int(Int64(yearID)), .text(domain.rawValue)).first, let checked = r.int(0), checked > 0 else { return nil }
+        return 1 - Double(r.int(1) ?? 0) / Double(checked)
+    }
 }

@@ -32,11 +32,16 @@ struct WebRoutes {
             "yearName": model.yearName,
             "narrative": narrative(model),
         ]
+        // How much of the expected attendance data the rate rests on (from the quality checks).
+        var coverage: Double?
+        if role != .teacher, let year = model.yearID {
+            coverage = try await QualityStore.coverage(services.store, under: scope.orgPath, yearID: year, domain: .attendance)
+        }
         var metrics: [[String: String]] = [
             ["key": "enrolment", "label": role == .teacher ? "Learners in your classes" : "Learners enrolled",
              "value": Format.count(model.enrolment), "note": "\(model.yearName) school year"],
             ["key": "attendance-rate", "label": "Attendance rate",
-             "value": Format.percent(model.attendanceRate), "note": "days present ÷ school days recorded"],
+             "value": Format.percent(model.attendanceRate), "note": "days present ÷ school days recorded" + (coverage.map { "; from \(Format.percent($0)) of expected register months" } ?? "")],
             ["key": "learners-assessed", "label": "Learners assessed",
              "value": Format.count(model.learnersAssessed), "note": "reading or maths assessment this year"],
             ["key": "chronic-absence", "label": "Chronically absent",
