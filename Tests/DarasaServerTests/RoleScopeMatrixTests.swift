@@ -42,6 +42,8 @@ import Testing
         // Data quality (the store has run the checks: findings 1 and 2 are S1's and S2's missing
         // January registers, see `Harness.storeWithQuality`). Teachers leave data quality to the head.
         ("/quality/scores", "/api/v1/quality/scores", ["teacher": 403, "head": 200, "district": 200, "national": 200, "admin": 200]),
+        ("/quality/scores", "/api/v1/quality/scores?domain=census", ["teacher": 403, "head": 200, "district": 200, "national": 200, "admin": 200]),
+        ("/quality/scores", "/api/v1/quality/scores?domain=weather", ["teacher": 403, "head": 400, "district": 400, "national": 400, "admin": 400]),
         ("/quality/scores", "/api/v1/quality/scores?unit=\(d2)", ["teacher": 403, "head": 404, "district": 404, "national": 200, "admin": 200]),
         ("/quality/findings", "/api/v1/quality/findings", ["teacher": 403, "head": 200, "district": 200, "national": 200, "admin": 200]),
         ("/quality/findings", "/api/v1/quality/findings?unit=\(s2)", ["teacher": 403, "head": 404, "district": 404, "national": 200, "admin": 200]),

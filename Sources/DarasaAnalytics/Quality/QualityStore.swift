@@ -264,12 +264,15 @@ public enum QualityStore {
     }
 
     /// The unit's own score per year (its schools summed).
-    public static func trend(_ store: DarasaStore, unit: OrgUnit) async throws -> [QualityScore] {
+    public static func trend(_ store: DarasaStore, unit: OrgUnit, domain: QualityDomain? = nil) async throws -> [QualityScore] {
         var out: [Int: QualityScore] = [:]
+        var args: [SQLValue] = [.text(unit.path + "%")]
+        if let domain { args.append(.text(domain.rawValue)) }
         for r in try await store.database.query("""
             SELECT q.year_id, q.dimension, CAST(SUM(q.checked) AS BIGINT), CAST(SUM(q.failed) AS BIGINT)
-            FROM quality_checks q JOIN org_units s ON s.id = q.school_id WHERE s.path LIKE ? GROUP BY q.year_id, q.dimension
-            """, .text(unit.path + "%")) {
+            FROM quality_checks q JOIN org_units s ON s.id = q.school_id WHERE s.path LIKE ? \(domain == nil ? "" : "AND q.domain = ?")
+            GROUP BY q.year_id, q.dimension
+            """, args) {
             let year = Int(r.int(0) ?? 0)
             var s = out[year] ?? QualityScore(unitID: unit.id.rawValue, unitName: unit.name, unitCode: unit.code, yearID: year, checked: [:], failed: [:], openFindings: 0)
             if let d = QualityDimension(rawValue: r.text(1) ?? "") {

@@ -58,6 +58,15 @@ struct QualityRoutes {
         return u
     }
 
+    /// `domain=census|enrolment|attendance|assessment|teachers`: scores for one source only.
+    func domain(_ request: Request) throws -> QualityDomain? {
+        guard let raw = request.uri.queryParameters.get("domain") else { return nil }
+        guard let d = QualityDomain(rawValue: raw) else {
+            throw HTTPError(.badRequest, message: "domain must be one of \(QualityDomain.allCases.map(\.rawValue).joined(separator: ", ")).")
+        }
+        return d
+    }
+
     func register(api: RouterGroup<AppContext>, web: Router<AppContext>) {
         // API
         api.get("quality/scores") { request, context in
@@ -65,7 +74,7 @@ struct QualityRoutes {
             try requireQualityRole(session)
             let scope = try await services.access.scope(for: session.user)
             let u = try await unit(request.uri.queryParameters.get("unit"), scope)
-            let scores = try await QualityStore.scores(services.store, under: u)
+            let scores = try await QualityStore.scores(services.store, under: u, domain: try domain(request))
             return ScoresDTO(unit: u.name, items: scores.map(ScoreDTO.init))
         }
         api.get("quality/findings") { request, context in
@@ -181,7 +190,7 @@ struct QualityRoutes {
         try requireQualityRole(session)
         let scope = try await services.access.scope(for: session.user)
         let u = try await unit(request.uri.queryParameters.get("unit"), scope)
-        let table = QualityScoreTable(try await QualityStore.scores(services.store, under: u))
+        let table = QualityScoreTable(try await QualityStore.scores(services.store, under: u, domain: try domain(request)))
         try await services.store.audit(actor: session.user.username, action: "export.quality_scores", target: u.path, detail: xlsx ? "xlsx" : "csv")
         let name = "data-quality-\(u.code)." + (xlsx ? "xlsx" : "csv")
         let body = xlsx ? ByteBuffer(bytes: try table.xlsx()) : ByteBuffer(string: table.csv())
@@ -262,6 +271,15 @@ struct QualityRoutes {
             ctx["narrative"] = narrative(u, trend)
             ctx["latestYear"] = latest.yearID
         }
+        // By source: the unit's own scores for each source in the latest year.
+        var bySource: [[String: Any]] = []
+        for d in QualityDomain.allCases {
+            guard let s = try await QualityStore.trend(services.store, unit: u, domain: d).last else { continue }
+            var row: [String: Any] = ["source": d.title, "year": s.yearID, "overall": pct(s.overall)]
+            for dim in QualityDimension.allCases { row[dim.rawValue] = pct(s.score(dim)) }
+            bySource.append(row)
+        }
+        ctx["sources"] = bySource
         if !isSchool {
             let scores = try await QualityStore.scores(services.store, under: u)
             let year = scores.map(\.yearID).max()
@@ -431,6 +449,9 @@ extension Templates {
     {{#has_trend}}<h2>Trend</h2>
     <table data-table="quality-trend"><thead><tr><th>Year</th><th class="num">Completeness</th><th class="num">Timeliness</th><th class="num">Validity</th><th class="num">Consistency</th><th class="num">Overall</th></tr></thead>
     <tbody>{{#trend}}<tr><td>{{year}}</td><td class="num">{{completeness}}</td><td class="num">{{timeliness}}</td><td class="num">{{validity}}</td><td class="num">{{consistency}}</td><td class="num">{{overall}}</td></tr>{{/trend}}</tbody></table>{{/has_trend}}
+    {{#has_sources}}<h2>By source</h2>
+    <table data-table="quality-sources"><thead><tr><th>Source</th><th>Year</th><th class="num">Completeness</th><th class="num">Timeliness</th><th class="num">Validity</th><th class="num">Consistency</th><th class="num">Overall</th></tr></thead>
+    <tbody>{{#sources}}<tr><td>{{source}}</td><td>{{year}}</td><td class="num">{{completeness}}</td><td class="num">{{timeliness}}</td><td class="num">{{validity}}</td><td class="num">{{consistency}}</td><td class="num">{{overall}}</td></tr>{{/sources}}</tbody></table>{{/has_sources}}
     {{#has_units}}<h2>Worst first ({{unitsYear}})</h2>
     <table data-table="quality-units"><thead><tr><th>Unit</th><th class="num">Completeness</th><th class="num">Timeliness</th><th class="num">Validity</th><th class="num">Consistency</th><th class="num">Overall</th><th class="num">Open findings</th></tr></thead>
     <tbody>{{#units}}<tr><td><a href="/quality?unit={{id}}">{{name}}</a></td><td class="num">{{completeness}}</td><td class="num">{{timeliness}}</td><td class="num">{{validity}}</td><td class="num">{{consistency}}</td><td class="num">{{overall}}</td><td class="num">{{open}}</td></tr>{{/units}}</tbody></table>{{/has_units}}
