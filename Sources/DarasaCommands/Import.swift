@@ -60,6 +60,7 @@ struct Import: AsyncParsableCommand {
                 plan.append((m, files))
             }
             let db = try await store.open()
+            try await requireCurrentSchema(db)
             var reports: [ImportReport] = []
             do {
                 for (m, files) in plan where !files.isEmpty {

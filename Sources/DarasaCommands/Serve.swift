@@ -32,12 +32,7 @@ struct Serve: AsyncParsableCommand {
     func run() async throws {
         try await runReportingErrors {
             let db = try await store.open()
-            let applied = Set((try? await db.appliedMigrations()) ?? [])
-            let pending = Schema.migrations.map(\.name).filter { !applied.contains($0) }
-            if !pending.isEmpty {
-                await db.close()
-                throw UserFacingError("The database schema is not up to date (\(pending.count) migrations pending); run `darasa migrate` with the same --database first.")
-            }
+            try await requireCurrentSchema(db)
             try await serve(db, server, demo: false, banner: [])
         }
     }
@@ -75,4 +70,14 @@ func serve(_ db: DarasaStore, _ options: ServerOptions, demo: Bool, banner: [Str
 /// wait for the "ready" line).
 func say(_ line: String) {
     FileHandle.standardOutput.write(Data((line + "\n").utf8))
+}
+
+/// Stops with one sentence when the database's schema is behind this version of Darasa.
+func requireCurrentSchema(_ db: DarasaStore) async throws {
+    let applied = Set((try? await db.appliedMigrations()) ?? [])
+    let pending = Schema.migrations.map(\.name).filter { !applied.contains($0) }
+    if !pending.isEmpty {
+        await db.close()
+        throw UserFacingError("The database schema is not up to date (\(pending.count) migration\(pending.count == 1 ? "" : "s") pending); run `darasa migrate` with the same --database first.")
+    }
 }

@@ -115,95 +115,116 @@ public struct Linker: Sendable {
         self.margin = margin
     }
 
+    /// Candidate pairs the EM fit sees at most (about): beyond it the fit uses the candidates
+    /// of a random subset of records (all of each chosen record's candidates, so per-record
+    /// proportions stay right), and every candidate is scored in a second, streaming pass. Memory
+    /// stays bounded by the sample, not by the 10⁸ pairs a national roll produces.
+    public var fitSample = 400_000
+
+    /// The distinct candidates of one record (stored index, blocking kinds), in first-seen order.
+    static func candidates(of r: LinkRecord, index: [String: [Int]], below: Int? = nil, skipClass: Bool = false) -> [(Int, Set<Character>)] {
+        var position: [Int: Int] = [:]
+        var out: [(Int, Set<Character>)] = []
+        for key in keys(r) where !(skipClass && key.hasPrefix("C")) {
+            let kind = key.first ?? "S"
+            for i in index[key] ?? [] where below.map({ i < $0 }) ?? true {
+                if let k = position[i] { out[k].1.insert(kind); continue }
+                position[i] = out.count
+                out.append((i, [kind]))
+            }
+        }
+        return out
+    }
+
+    /// Whether record j is in the fit's sample when a share `keep` of records is kept.
+    static func sampled(_ j: Int, keep: Double) -> Bool {
+        guard keep < 1 else { return true }
+        var rng = SplitMix(seed: UInt64(j) &* 0x2545_F491_4F6C_DD1D)
+        return Double(rng.next() >> 11) / Double(1 << 53) < keep
+    }
+
     /// Links each record of `incoming` to at most one of `stored`. `entity[i]`, when given, names
     /// the person stored record i belongs to (e.g. one learner's enrolments in several years):
     /// a person's records count as one candidate, at their best weight.
     public func link(_ incoming: [LinkRecord], to stored: [LinkRecord], entity: [Int]? = nil) throws -> LinkageResult {
         let index = Self.blockIndex(stored)
-        var candidates: [(Int, Int)] = []
-        var kinds: [Set<Character>] = []
-        for (j, r) in incoming.enumerated() {
-            var position: [Int: Int] = [:]
-            for key in Self.keys(r) {
-                let kind = key.first ?? "S"
-                for i in index[key] ?? [] {
-                    if let k = position[i] { kinds[k].insert(kind); continue }
-                    position[i] = candidates.count
-                    candidates.append((i, j))
-                    kinds.append([kind])
-                }
+        var total = 0
+        for r in incoming { total += Self.candidates(of: r, index: index).count }
+        let keep = total <= fitSample ? 1 : Double(fitSample) / Double(total)
+        var vectors: [[Int?]] = [], kinds: [Set<Character>] = [], sampleIncoming: [Int] = []
+        for (j, r) in incoming.enumerated() where Self.sampled(j, keep: keep) {
+            for (i, kind) in Self.candidates(of: r, index: index) {
+                vectors.append(Self.compare(stored[i], r, withinSource: false))
+                kinds.append(kind)
+                sampleIncoming.append(j)
             }
         }
-        let vectors = candidates.map { Self.compare(stored[$0.0], incoming[$0.1], withinSource: false) }
         var rng = SplitMix(seed: 0x5EED)
         let random = (0..<min(200_000, stored.count * max(incoming.count, 1))).map { _ in
             Self.compare(stored[Int(rng.next() % UInt64(stored.count))], incoming[Int(rng.next() % UInt64(incoming.count))], withinSource: false)
         }
-        let (model, iterations) = try Self.fit(vectors, kinds: kinds, random: random, withinSource: false, incoming: candidates.map(\.1))
+        let (model, iterations) = try Self.fit(vectors, kinds: kinds, random: random, withinSource: false, incoming: sampleIncoming)
+        vectors = []
+        kinds = []
         let tf = Self.nameFrequencies(stored)
-        var best: [Int: [(pair: Int, weight: Double)]] = [:]
-        var weights = [Double](repeating: 0, count: candidates.count)
-        for (k, (i, j)) in candidates.enumerated() {
-            weights[k] = try model.matchWeight(vectors[k], termFrequencies: Self.tf(tf, stored[i], vectors[k]))
-            best[j, default: []].append((k, weights[k]))
-        }
         var pairs: [ScoredPair] = []
-        for (_, all) in best {
-            var perEntity: [Int: (pair: Int, weight: Double)] = [:]
-            for c in all {
-                let e = entity?[candidates[c.pair].0] ?? candidates[c.pair].0
-                if let current = perEntity[e], current.weight >= c.weight { continue }
-                perEntity[e] = c
+        for (j, r) in incoming.enumerated() {
+            // Per person, the best of their records.
+            var perEntity: [Int: (i: Int, weight: Double, levels: [Int?])] = [:]
+            for (i, _) in Self.candidates(of: r, index: index) {
+                let v = Self.compare(stored[i], r, withinSource: false)
+                let w = try model.matchWeight(v, termFrequencies: Self.tf(tf, stored[i], v))
+                let e = entity?[i] ?? i
+                if let current = perEntity[e], current.weight >= w { continue }
+                perEntity[e] = (i, w, v)
             }
-            let sorted = perEntity.values.sorted { $0.weight > $1.weight }
+            let sorted = perEntity.values.sorted { ($0.weight, -$0.i) > ($1.weight, -$1.i) }
             guard let top = sorted.first, top.weight >= lower else { continue }
             let clear = sorted.count < 2 || top.weight - sorted[1].weight >= margin
             let decision: LinkDecision = top.weight >= upper && clear ? .link : .review
-            let (i, j) = candidates[top.pair]
-            pairs.append(ScoredPair(left: i, right: j, weight: top.weight, levels: vectors[top.pair], decision: decision))
+            pairs.append(ScoredPair(left: top.i, right: j, weight: top.weight, levels: top.levels, decision: decision))
             if decision == .review {
                 for other in sorted.dropFirst().prefix(2) where other.weight >= lower {
-                    let (i2, j2) = candidates[other.pair]
-                    pairs.append(ScoredPair(left: i2, right: j2, weight: other.weight, levels: vectors[other.pair], decision: .review))
+                    pairs.append(ScoredPair(left: other.i, right: j, weight: other.weight, levels: other.levels, decision: .review))
                 }
             }
         }
         pairs.sort { ($0.right, -$0.weight) < ($1.right, -$1.weight) }
-        return LinkageResult(pairs: pairs, comparisons: candidates.count, model: model, emIterations: iterations)
+        return LinkageResult(pairs: pairs, comparisons: total, model: model, emIterations: iterations)
     }
 
     /// Pairs of records within one list that are the same person.
     public func deduplicate(_ records: [LinkRecord]) throws -> LinkageResult {
         let index = Self.blockIndex(records)
-        var candidates: [(Int, Int)] = []
-        var kinds: [Set<Character>] = []
-        for (j, r) in records.enumerated() {
-            var position: [Int: Int] = [:]
-            // No class block: two records of one child are never in the same class in the same year.
-            for key in Self.keys(r) where !key.hasPrefix("C") {
-                let kind = key.first ?? "S"
-                for i in index[key] ?? [] where i < j {
-                    if let k = position[i] { kinds[k].insert(kind); continue }
-                    position[i] = candidates.count
-                    candidates.append((i, j))
-                    kinds.append([kind])
-                }
+        // No class block: two records of one child are never in the same class in the same year.
+        var total = 0
+        for (j, r) in records.enumerated() { total += Self.candidates(of: r, index: index, below: j, skipClass: true).count }
+        let keep = total <= fitSample ? 1 : Double(fitSample) / Double(total)
+        var vectors: [[Int?]] = [], kinds: [Set<Character>] = []
+        for (j, r) in records.enumerated() where Self.sampled(j, keep: keep) {
+            for (i, kind) in Self.candidates(of: r, index: index, below: j, skipClass: true) {
+                vectors.append(Self.compare(records[i], r, withinSource: true))
+                kinds.append(kind)
             }
         }
-        let vectors = candidates.map { Self.compare(records[$0.0], records[$0.1], withinSource: true) }
         var rng = SplitMix(seed: 0x5EED)
         let random = records.count < 2 ? [] : (0..<min(200_000, records.count * records.count / 2)).map { _ in
             Self.compare(records[Int(rng.next() % UInt64(records.count))], records[Int(rng.next() % UInt64(records.count))], withinSource: true)
         }
         let (model, iterations) = try Self.fit(vectors, kinds: kinds, random: random, withinSource: true)
+        vectors = []
+        kinds = []
         let tf = Self.nameFrequencies(records)
         var pairs: [ScoredPair] = []
-        for (k, (i, j)) in candidates.enumerated() {
-            let w = try model.matchWeight(vectors[k], termFrequencies: Self.tf(tf, records[i], vectors[k]))
-            guard w >= lower else { continue }
-            pairs.append(ScoredPair(left: i, right: j, weight: w, levels: vectors[k], decision: w >= upper ? .link : .review))
+        for (j, r) in records.enumerated() {
+            for (i, _) in Self.candidates(of: r, index: index, below: j, skipClass: true) {
+                let v = Self.compare(records[i], r, withinSource: true)
+                let w = try model.matchWeight(v, termFrequencies: Self.tf(tf, records[i], v))
+                guard w >= lower else { continue }
+                pairs.append(ScoredPair(left: i, right: j, weight: w, levels: v, decision: w >= upper ? .link : .review))
+            }
         }
-        return LinkageResult(pairs: pairs, comparisons: candidates.count, model: model, emIterations: iterations)
+        return LinkageResult(pairs: pairs, comparisons: total, model: model, emIterations: iterations)
     }
 
     // MARK: Parts
