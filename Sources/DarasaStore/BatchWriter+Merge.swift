@@ -132,6 +132,15 @@ extension BatchWriter {
             emptyAtStart[t.table] = try await c.query("SELECT 1 FROM \(t.table) LIMIT 1", []).isEmpty
         }
         let schoolColumn = t.columns.firstIndex(of: "school_id"), yearColumn = t.columns.firstIndex(of: "year_id")
+        if t.table == "learner_attendance" {
+            if emptyAtStart[t.table] == true, tallyValid {
+                if tally == nil { tally = try await AttendanceTally.load(c) }
+                if tally?.add(t) != true { tallyValid = false; tally = nil }
+            } else {
+                tallyValid = false
+                tally = nil
+            }
+        }
         if emptyAtStart[t.table] == true {
             try await c.bulkInsert(table: t.table, columns: t.columns, rows: t.rows)
             if let schoolColumn, let yearColumn {
@@ -285,6 +294,14 @@ extension BatchWriter {
     }
 
     /// Writes the batch's row counts (read = stored + updated + unchanged + quarantined).
+    /// The attendance summaries added up during the batch, when they are the whole story: the
+    /// registers were a first load and nothing else that feeds the summaries changed.
+    func precomputedAttendance() -> AttendanceTally? {
+        guard tallyValid, let tally, let tables = summaryTables,
+              tables.isSubset(of: SummarySQL.tables(for: .learnerAttendance([])) ?? []) else { return nil }
+        return tally
+    }
+
     public func report(mapping: String, read: Int, counts: MergeCounts, quarantined: Int, skipped: Int, deleted: Int = 0) async throws {
         try await connection.execute("""
             UPDATE import_batches SET mapping = ?, rows_read = ?, rows_stored = ?, rows_updated = ?, rows_unchanged = ?,

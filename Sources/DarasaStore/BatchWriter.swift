@@ -19,6 +19,9 @@ public actor BatchWriter {
     public internal(set) var summaryTables: Set<String>? = []
     /// People named by attendance rows, checked against their tables before commit.
     var attendanceLearners: Set<Int64> = []
+    /// Attendance summaries added up as a first load of registers lands (see `AttendanceTally`).
+    var tally: AttendanceTally?
+    var tallyValid = true
     var attendanceTeachers: Set<Int64> = []
 
     init(connection: any SQLConnection, batchID: Int64) {
@@ -116,7 +119,7 @@ enum SummarySQL {
     }
 
     /// Rebuilds `tables` (default: every summary) for the schools, from the base tables.
-    static func refresh(schools: Set<Int64>, tables: Set<String>? = nil, on conn: any SQLConnection) async throws {
+    static func refresh(schools: Set<Int64>, tables: Set<String>? = nil, precomputed: AttendanceTally? = nil, on conn: any SQLConnection) async throws {
         guard !schools.isEmpty else { return }
         let want = tables ?? allTables
         guard !want.isEmpty else { return }
@@ -138,6 +141,10 @@ enum SummarySQL {
             WHERE e.school_id IN \(touched)
             GROUP BY e.school_id, e.year_id, e.grade, l.sex, \(disability)
             """, []) }
+        if let precomputed, want.contains("summary_attendance"), want.contains("summary_learner_year") {
+            try await conn.bulkInsert(table: "summary_attendance", columns: AttendanceTally.monthColumns, rows: precomputed.monthRows())
+            try await conn.bulkInsert(table: "summary_learner_year", columns: AttendanceTally.learnerYearColumns, rows: precomputed.learnerYearRows())
+        } else {
         if want.contains("summary_attendance") { try await conn.execute("""
             INSERT INTO summary_attendance (school_id, year_id, year, month, grade, sex, learners, recorded_days, present_days, absent_days)
             SELECT a.school_id, a.year_id, a.year, a.month, COALESCE(e.grade, 0), l.sex, COUNT(*),
@@ -153,6 +160,7 @@ enum SummarySQL {
             FROM learner_attendance WHERE school_id IN \(touched)
             GROUP BY learner_id, school_id, year_id
             """, []) }
+        }
         if want.contains("summary_assessed") { try await conn.execute("""
             INSERT INTO summary_assessed (school_id, year_id, grade, sex, learners)
             SELECT r.school_id, r.year_id, r.grade, l.sex, COUNT(DISTINCT r.learner_id)
@@ -216,4 +224,68 @@ enum SummarySQL {
 public struct SchoolYearKey: Hashable, Sendable {
     public var school: Int64
     public var year: Int
+}
+
+
+/// The two attendance summaries that read every learner-month (summary_attendance by school,
+/// month, grade and sex; summary_learner_year by learner, school and year), added up while a
+/// first load of registers lands instead of by a GROUP BY over the whole table afterwards: the
+/// same sums (a test compares them with the SQL), without the sort that took 40 % of the import.
+/// Used only when learner_attendance was empty at the start of the batch and nothing else that
+/// feeds these summaries changed in it.
+struct AttendanceTally: Sendable {
+    struct MonthKey: Hashable { var school: Int64; var yearID: Int64; var year: Int64; var month: Int64; var grade: Int64; var female: Bool }
+    struct LearnerKey: Hashable { var learner: Int64; var school: Int64; var yearID: Int64 }
+    struct EnrolmentKey: Hashable { var learner: Int64; var yearID: Int64; var school: Int64 }
+    var female: [Int64: Bool]
+    var grade: [EnrolmentKey: Int64]
+    var months: [MonthKey: (n: Int64, recorded: Int64, present: Int64, absent: Int64)] = [:]
+    var learnerYears: [LearnerKey: (recorded: Int64, present: Int64, absent: Int64)] = [:]
+
+    static let monthColumns = ["school_id", "year_id", "year", "month", "grade", "sex", "learners", "recorded_days", "present_days", "absent_days"]
+    static let learnerYearColumns = ["learner_id", "school_id", "year_id", "recorded_days", "present_days", "absent_days"]
+
+    static func load(_ c: any SQLConnection) async throws -> AttendanceTally {
+        var female: [Int64: Bool] = [:]
+        for r in try await c.query("SELECT id, sex FROM learners", []) { female[r.int(0) ?? 0] = r.text(1) == "female" }
+        var grade: [EnrolmentKey: Int64] = [:]
+        for r in try await c.query("SELECT learner_id, year_id, school_id, grade FROM enrolments", []) {
+            grade[EnrolmentKey(learner: r.int(0) ?? 0, yearID: r.int(1) ?? 0, school: r.int(2) ?? 0)] = r.int(3) ?? 0
+        }
+        return AttendanceTally(female: female, grade: grade)
+    }
+
+    /// Adds learner_attendance rows (as RecordRows makes them); false when a row's learner is
+    /// unknown (the reference check will refuse the batch anyway).
+    mutating func add(_ t: TableRows) -> Bool {
+        guard let l = t.columns.firstIndex(of: "learner_id"), let s = t.columns.firstIndex(of: "school_id"),
+              let y = t.columns.firstIndex(of: "year_id"), let yr = t.columns.firstIndex(of: "year"), let m = t.columns.firstIndex(of: "month"),
+              let rd = t.columns.firstIndex(of: "recorded_days"), let pd = t.columns.firstIndex(of: "present_days"),
+              let ad = t.columns.firstIndex(of: "absent_days") else { return false }
+        func int(_ v: SQLValue) -> Int64 { if case .int(let x) = v { return x }; return 0 }
+        for row in t.rows {
+            let learner = int(row[l]), school = int(row[s]), yearID = int(row[y])
+            guard let isFemale = female[learner] else { return false }
+            let g = grade[EnrolmentKey(learner: learner, yearID: yearID, school: school)] ?? 0
+            let recorded = int(row[rd]), present = int(row[pd]), absent = int(row[ad])
+            let mk = MonthKey(school: school, yearID: yearID, year: int(row[yr]), month: int(row[m]), grade: g, female: isFemale)
+            let old = months[mk] ?? (0, 0, 0, 0)
+            months[mk] = (old.n + 1, old.recorded + recorded, old.present + present, old.absent + absent)
+            let lk = LearnerKey(learner: learner, school: school, yearID: yearID)
+            let o = learnerYears[lk] ?? (0, 0, 0)
+            learnerYears[lk] = (o.recorded + recorded, o.present + present, o.absent + absent)
+        }
+        return true
+    }
+
+    func monthRows() -> [[SQLValue]] {
+        months.sorted { ($0.key.school, $0.key.yearID, $0.key.year, $0.key.month, $0.key.grade) < ($1.key.school, $1.key.yearID, $1.key.year, $1.key.month, $1.key.grade) }
+            .map { k, v in [.int(k.school), .int(k.yearID), .int(k.year), .int(k.month), .int(k.grade), .text(k.female ? "female" : "male"),
+                            .int(v.n), .int(v.recorded), .int(v.present), .int(v.absent)] }
+    }
+
+    func learnerYearRows() -> [[SQLValue]] {
+        learnerYears.sorted { ($0.key.learner, $0.key.school, $0.key.yearID) < ($1.key.learner, $1.key.school, $1.key.yearID) }
+            .map { k, v in [.int(k.learner), .int(k.school), .int(k.yearID), .int(v.recorded), .int(v.present), .int(v.absent)] }
+    }
 }

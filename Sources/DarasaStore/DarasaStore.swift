@@ -44,6 +44,15 @@ public final class DarasaStore: Sendable {
         return applied
     }
 
+    /// Rebuilds every summary of every school from the base tables with the summary SQL (the
+    /// reference the incremental paths are tested against; also a repair tool).
+    public func rebuildSummaries() async throws {
+        try await database.transaction { conn in
+            let schools = Set(try await conn.query("SELECT id FROM schools", []).compactMap { $0.int(0) })
+            try await SummarySQL.refresh(schools: schools, on: conn)
+        }
+    }
+
     public func appliedMigrations() async throws -> [String] {
         try await database.query("SELECT name FROM schema_migrations ORDER BY name", []).compactMap { $0.text(0) }
     }
@@ -111,8 +120,9 @@ public final class DarasaStore: Sendable {
             try await body(writer)
             try await writer.checkReferences()
             let (records, touched, summaries) = await (writer.records, writer.touchedSchools, writer.summaryTables)
+            let precomputed = await writer.precomputedAttendance()
             let t1 = clock.now
-            try await SummarySQL.refresh(schools: touched, tables: summaries, on: conn)
+            try await SummarySQL.refresh(schools: touched, tables: summaries, precomputed: precomputed, on: conn)
             if ProcessInfo.processInfo.environment["DARASA_TIMINGS"] == "1" {
                 FileHandle.standardError.write(Data("import batch \(batchID): records \(t1 - t0), summaries \(clock.now - t1)\n".utf8))
             }

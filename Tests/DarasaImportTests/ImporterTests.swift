@@ -191,6 +191,21 @@ import Testing
             #expect(try await store.count(table) > 0, "\(table) filled")
         }
         #expect(try await store.count("link_candidates") > 0, "duplicates and assessment links are recorded with their evidence")
+        // The attendance summaries added up while the registers landed equal the summary SQL's.
+        func snapshot() async throws -> [String] {
+            var out: [String] = []
+            for (table, order) in [("summary_attendance", "school_id, year_id, year, month, grade, sex"), ("summary_learner_year", "learner_id, school_id, year_id"),
+                                   ("summary_attendance_year", "school_id, year_id, grade, sex"), ("summary_school_year", "school_id, year_id")] {
+                for r in try await store.database.query("SELECT * FROM \(table) ORDER BY \(order)") {
+                    out.append(table + ":" + r.values.map { "\($0)" }.joined(separator: ","))
+                }
+            }
+            return out
+        }
+        let tallied = try await snapshot()
+        #expect(tallied.filter { $0.hasPrefix("summary_attendance:") }.count > 100)
+        try await store.rebuildSummaries()
+        #expect(try await snapshot() == tallied)
         let history = try await store.count("record_history")
         // Again: nothing new, nothing updated.
         for m in mappings {

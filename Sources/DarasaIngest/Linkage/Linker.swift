@@ -148,9 +148,11 @@ public struct Linker: Sendable {
     /// a person's records count as one candidate, at their best weight.
     public func link(_ incoming: [LinkRecord], to stored: [LinkRecord], entity: [Int]? = nil) throws -> LinkageResult {
         let index = Self.blockIndex(stored)
+        // The sampling share from block sizes (an upper bound on distinct pairs; cheap).
+        var bound = 0
+        for r in incoming { for key in Self.keys(r) { bound += index[key]?.count ?? 0 } }
+        let keep = bound <= fitSample ? 1 : Double(fitSample) / Double(bound)
         var total = 0
-        for r in incoming { total += Self.candidates(of: r, index: index).count }
-        let keep = total <= fitSample ? 1 : Double(fitSample) / Double(total)
         var vectors: [[Int?]] = [], kinds: [Set<Character>] = [], sampleIncoming: [Int] = []
         for (j, r) in incoming.enumerated() where Self.sampled(j, keep: keep) {
             for (i, kind) in Self.candidates(of: r, index: index) {
@@ -172,6 +174,7 @@ public struct Linker: Sendable {
             // Per person, the best of their records.
             var perEntity: [Int: (i: Int, weight: Double, levels: [Int?])] = [:]
             for (i, _) in Self.candidates(of: r, index: index) {
+                total += 1
                 let v = Self.compare(stored[i], r, withinSource: false)
                 let w = try model.matchWeight(v, termFrequencies: Self.tf(tf, stored[i], v))
                 let e = entity?[i] ?? i
@@ -197,9 +200,10 @@ public struct Linker: Sendable {
     public func deduplicate(_ records: [LinkRecord]) throws -> LinkageResult {
         let index = Self.blockIndex(records)
         // No class block: two records of one child are never in the same class in the same year.
+        // The sampling share from block sizes (an upper bound on distinct pairs; cheap).
+        let bound = index.reduce(0) { $0 + ($1.key.hasPrefix("C") ? 0 : $1.value.count * ($1.value.count - 1) / 2) }
+        let keep = bound <= fitSample ? 1 : Double(fitSample) / Double(bound)
         var total = 0
-        for (j, r) in records.enumerated() { total += Self.candidates(of: r, index: index, below: j, skipClass: true).count }
-        let keep = total <= fitSample ? 1 : Double(fitSample) / Double(total)
         var vectors: [[Int?]] = [], kinds: [Set<Character>] = []
         for (j, r) in records.enumerated() where Self.sampled(j, keep: keep) {
             for (i, kind) in Self.candidates(of: r, index: index, below: j, skipClass: true) {
@@ -218,6 +222,7 @@ public struct Linker: Sendable {
         var pairs: [ScoredPair] = []
         for (j, r) in records.enumerated() {
             for (i, _) in Self.candidates(of: r, index: index, below: j, skipClass: true) {
+                total += 1
                 let v = Self.compare(records[i], r, withinSource: true)
                 let w = try model.matchWeight(v, termFrequencies: Self.tf(tf, records[i], v))
                 guard w >= lower else { continue }
