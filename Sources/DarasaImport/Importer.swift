@@ -424,6 +424,9 @@ final class ImportRun: @unchecked Sendable {
         try await flush()
         try await settle()
         try await finishCensusValues()
+        // Delta removals before duplicates and outcomes, which must see the enrolments that stay.
+        try await settle()
+        try await applyRemovals()
         if mapping.target == .enrolments && !enrolledLearners.isEmpty {
             try await findDuplicates()
         }
@@ -443,8 +446,7 @@ final class ImportRun: @unchecked Sendable {
             }
             monthMarks = [:]
         }
-        try await applyRemovals()
-        if let domain = mapping.target.signOffDomain {
+        for domain in mapping.target.signOffDomains {
             let locked = try await writer.signedOffChanges(domain: domain)
             if !locked.isEmpty {
                 throw StoreError(.locked, "This import would change data that has been approved: \(locked.prefix(3).joined(separator: "; "))\(locked.count > 3 ? " and \(locked.count - 3) more" : ""). Ask for the approval to be withdrawn (with a reason), then import again; nothing from this import was saved.")
@@ -818,15 +820,17 @@ extension Importer {
 }
 
 extension ImportTarget {
-    /// The data a target's rows belong to, for sign-off (nil: reference data nobody signs off).
-    var signOffDomain: String? {
+    /// The signed-off data a target's rows can change (none: reference data nobody signs off).
+    /// A learner's sex or disability moves attendance and assessment figures too.
+    var signOffDomains: [String] {
         switch self {
-        case .censusReturns, .censusEnrolment, .censusValues: "census"
-        case .learners, .enrolments, .classAssignments: "enrolment"
-        case .learnerAttendance: "attendance"
-        case .teachers, .teacherAttendance: "teachers"
-        case .assessmentResults: "assessment"
-        case .schools, .calendar, .holidays, .instruments, .visits: nil
+        case .censusReturns, .censusEnrolment, .censusValues: ["census"]
+        case .learners: ["enrolment", "attendance", "assessment"]
+        case .enrolments, .classAssignments: ["enrolment"]
+        case .learnerAttendance: ["attendance"]
+        case .teachers, .teacherAttendance: ["teachers"]
+        case .assessmentResults: ["assessment"]
+        case .schools, .calendar, .holidays, .instruments, .visits: []
         }
     }
 }

@@ -170,6 +170,22 @@ extension BatchWriter {
             FROM \(stage) s LEFT JOIN \(t.table) t ON \(on)
             """, []).first
         let fresh = Int(row?.int(0) ?? 0), changedRows = Int(row?.int(1) ?? 0), changedRecords = row?.int(2) ?? 0
+        if (fresh > 0 || changedRecords > 0) && schoolColumn != nil && yearColumn == nil {
+            // Postings: a change at a school touches every year of it.
+            for r in try await c.query("""
+                SELECT DISTINCT s.school_id FROM \(stage) s LEFT JOIN \(t.table) t ON \(on) WHERE t.\(key[0]) IS NULL OR (\(differs))
+                """, []) {
+                changedSchoolYears.insert(SchoolYearKey(school: r.int(0) ?? 0, year: -1))
+            }
+        }
+        if changedRecords > 0 && t.table == "teachers" {
+            // A changed teacher (sex, training) moves the figures of the schools they are posted to.
+            for r in try await c.query("""
+                SELECT DISTINCT p.school_id FROM teacher_postings p JOIN \(stage) s ON s.id = p.teacher_id JOIN teachers t ON t.id = s.id WHERE \(differs)
+                """, []) {
+                changedSchoolYears.insert(SchoolYearKey(school: r.int(0) ?? 0, year: -1))
+            }
+        }
         if (fresh > 0 || changedRecords > 0) && schoolColumn != nil && yearColumn != nil {
             for r in try await c.query("""
                 SELECT DISTINCT s.school_id, s.year_id FROM \(stage) s LEFT JOIN \(t.table) t ON \(on) WHERE t.\(key[0]) IS NULL OR (\(differs))

@@ -39,6 +39,12 @@ import Testing
         }
     }
 
+    @Test func deadlinesFallOnOrAfterTheYearsStart() {
+        #expect(QualityEngine.onOrAfter("2025-01-06", "04-30") == "2025-04-30")
+        #expect(QualityEngine.onOrAfter("2024-09-02", "04-30") == "2025-04-30", "a September school year's April deadline is next spring")
+        #expect(QualityEngine.onOrAfter("2024-09-02", "09-02") == "2024-09-02")
+    }
+
     @Test func aRuleSwitchedOffIsSaidOutLoud() throws {
         let r = try QualityRules.parse("rules:\n  a:\n    check: census_received\n    enabled: false\n  b:\n    check: census_on_time\n", file: "r.yaml")
         #expect(r.rules.count == 2 && r.enabled.map(\.name) == ["b"])

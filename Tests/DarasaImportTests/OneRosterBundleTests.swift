@@ -139,6 +139,16 @@ import ZIPFoundation
             _ = try ZipBundle.extract(bomb, displayName: "bomb.zip")
         } throws: { e in (e as? InputError)?.problem.contains("zip bomb") ?? false }
 
+        // Finder's hidden files and resource forks are skipped, not refused.
+        let mac = dir.appendingPathComponent("mac.zip")
+        let m = try Archive(url: mac, accessMode: .create)
+        for name in ["export/users.csv", "export/.DS_Store", "__MACOSX/export/._users.csv"] {
+            try m.addEntry(with: name, type: .file, uncompressedSize: Int64(text.count)) { pos, size in text.subdata(in: Int(pos)..<Int(pos) + size) }
+        }
+        let folder = try ZipBundle.extract(mac, displayName: "mac.zip")
+        #expect(FileManager.default.fileExists(atPath: folder.url.appendingPathComponent("export/users.csv").path))
+        #expect(!FileManager.default.fileExists(atPath: folder.url.appendingPathComponent("export/.DS_Store").path))
+
         let notZip = dir.appendingPathComponent("bundle.zip")
         try Data("not a zip".utf8).write(to: notZip)
         #expect {

@@ -85,8 +85,13 @@ import Testing
             let admin = try await client.signIn("admin")
             #expect(try await client.postJSON("/api/v1/signoffs", #"{"action": "approve", "domain": "enrolment", "year": 2025}"#, cookie: admin.cookie).status == .forbidden)
             #expect(try await client.postJSON("/api/v1/signoffs", #"{"action": "approve", "domain": "weather", "year": 2025}"#, cookie: national.cookie).status == .badRequest)
-            // The to-do list as text messages.
+            // The head teacher's scorecard is the school's own, by year.
             let head = try await client.signIn("head")
+            let own = String(buffer: try await client.get("/api/v1/quality/scores", cookie: head.cookie).body)
+            #expect(own.contains(#""code":"S1""#) && own.contains(#""year":2025"#), "\(own)")
+            let csv = String(buffer: try await client.get("/quality/scores.csv", cookie: head.cookie).body)
+            #expect(csv.split(separator: "\n").count == 2 && csv.contains("S1,Lakeside Primary,2025"), "\(csv)")
+            // The to-do list as text messages.
             let text = String(buffer: try await client.get("/api/v1/quality/todo", cookie: head.cookie).body)
             #expect(text.hasPrefix("Lakeside Primary: "))
             #expect(text.split(separator: "\n").allSatisfy { $0.count <= 160 })

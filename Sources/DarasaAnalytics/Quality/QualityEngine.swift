@@ -21,7 +21,11 @@ public struct QualityFinding: Sendable, Hashable, Codable {
 
     public var dimension: QualityDimension { check.dimension }
     public var domain: QualityDomain { check.domain }
-    public var fingerprint: String { "\(rule)|\(schoolID)|\(yearID)|\(period)|\(recordKey)" }
+    /// Kept across runs. A finding about a learner is the same finding next year (a confirmed
+    /// over-age learner stays confirmed), so its year is not part of it.
+    public var fingerprint: String {
+        recordKey.hasPrefix("learner:") ? "\(rule)|\(schoolID)|\(recordKey)" : "\(rule)|\(schoolID)|\(yearID)|\(period)|\(recordKey)"
+    }
 }
 
 /// How many units a rule checked at a school in a year, and how many failed: the scorecards
@@ -120,6 +124,14 @@ public struct QualityEngine: Sendable {
         func yearName(_ id: Int) -> String { "\(id)" }
     }
 
+    /// The first `monthDay` (MM-DD) on or after the ISO date `start`: a school year that starts in
+    /// September has its April deadline in the next calendar year.
+    public static func onOrAfter(_ start: String, _ monthDay: String) -> String {
+        let year = Int(start.prefix(4)) ?? 0
+        let candidate = String(format: "%04d-", year) + monthDay
+        return candidate >= String(start.prefix(10)) ? candidate : String(format: "%04d-", year + 1) + monthDay
+    }
+
     static let monthNames = ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December"]
 
     func evaluate(_ rule: QualityRule, _ ctx: Context) async throws -> ([QualityFinding], [QualityCount]) {
@@ -155,7 +167,7 @@ public struct QualityEngine: Sendable {
                              "The \(year) school census return has not been received", fix: "Fill in the census form and send it to the district office")
                     }
                 } else {
-                    let due = String((r.text(4) ?? "").prefix(4)) + "-" + deadline
+                    let due = Self.onOrAfter(r.text(4) ?? "", deadline)
                     let submitted = r.text(3)
                     let late = submitted.map { $0 > due } ?? false
                     count(school, year, checked: 1, failed: received && !late ? 0 : 1)
@@ -240,7 +252,7 @@ public struct QualityEngine: Sendable {
                 """) {
                 let grade = Int(r.int(3) ?? 0), years = Int(r.int(5) ?? 0), usual = Int(r.int(6) ?? 0)
                 let gradeName = grade == 0 ? "pre-primary" : "grade \(grade)"
-                find(r.int(0) ?? 0, Int(r.int(1) ?? 0), key: "learner:\(r.int(2) ?? 0)", value: r.text(4), expected: "about \(usual) years old",
+                find(r.int(0) ?? 0, Int(r.int(1) ?? 0), key: "learner:\(r.int(2) ?? 0)", value: "\(years) years old in \(gradeName)", expected: "about \(usual) years old",
                      "A learner in \(gradeName) is \(years) years old by the recorded date of birth (usually about \(usual))",
                      fix: "Check the date of birth against the birth certificate or family, and correct it (or the grade)")
             }
@@ -278,7 +290,7 @@ public struct QualityEngine: Sendable {
             }
             for r in try await db.query("""
                 SELECT c.school_id, MAX(e.year_id), c.learner_id, c.other_id, c.status FROM link_candidates c
-                JOIN enrolments e ON e.learner_id = c.learner_id
+                JOIN enrolments e ON e.learner_id = c.learner_id AND e.school_id = c.school_id
                 WHERE c.kind = 'duplicate' AND c.status IN ('linked', 'review', 'accepted') AND c.school_id IS NOT NULL
                 GROUP BY c.school_id, c.learner_id, c.other_id, c.status
                 """) {
@@ -324,13 +336,17 @@ public struct QualityEngine: Sendable {
         case .teachersHRvsCensus:
             let tol = rule.int("tolerance"), day = rule.text("census_day")
             var hr: [String: (Int, Int)] = [:]
-            for r in try await db.query("""
-                SELECT p.school_id, y.id, CAST(SUM(CASE WHEN t.sex = 'female' THEN 1 ELSE 0 END) AS BIGINT), CAST(SUM(CASE WHEN t.sex = 'male' THEN 1 ELSE 0 END) AS BIGINT)
-                FROM teacher_postings p JOIN teachers t ON t.id = p.teacher_id
-                JOIN academic_years y ON p.start_date <= substr(y.start_date, 1, 5) || ? AND (p.end_date IS NULL OR p.end_date >= substr(y.start_date, 1, 5) || ?)
-                GROUP BY p.school_id, y.id
-                """, [.text(day), .text(day)]) {
-                hr["\(r.int(0) ?? 0)/\(r.int(1) ?? 0)"] = (Int(r.int(2) ?? 0), Int(r.int(3) ?? 0))
+            // The census day of each school year: the first `census_day` on or after its start.
+            for y in ctx.years {
+                let census = Self.onOrAfter(y.start.iso, day)
+                for r in try await db.query("""
+                    SELECT p.school_id, CAST(SUM(CASE WHEN t.sex = 'female' THEN 1 ELSE 0 END) AS BIGINT), CAST(SUM(CASE WHEN t.sex = 'male' THEN 1 ELSE 0 END) AS BIGINT)
+                    FROM teacher_postings p JOIN teachers t ON t.id = p.teacher_id
+                    WHERE p.start_date <= ? AND (p.end_date IS NULL OR p.end_date >= ?)
+                    GROUP BY p.school_id
+                    """, [.text(census), .text(census)]) {
+                    hr["\(r.int(0) ?? 0)/\(y.id)"] = (Int(r.int(1) ?? 0), Int(r.int(2) ?? 0))
+                }
             }
             for r in try await db.query("SELECT school_id, year_id, teachers_female, teachers_male FROM census_returns WHERE teachers_female IS NOT NULL AND teachers_male IS NOT NULL") {
                 let school = r.int(0) ?? 0, year = Int(r.int(1) ?? 0)
@@ -456,14 +472,24 @@ public struct QualityEngine: Sendable {
             for r in try await db.query("SELECT school_id, year_id, CAST(SUM(total) AS BIGINT) FROM census_enrolment WHERE total IS NOT NULL GROUP BY school_id, year_id") {
                 totals[r.int(0) ?? 0, default: [:]][Int(r.int(1) ?? 0)] = Double(r.int(2) ?? 0)
             }
-            // District totals over the schools that reported in every year compared.
-            var district: [String: [Int: Double]] = [:]
-            for (school, byYear) in totals { for (y, v) in byYear { district[ctx.district[school] ?? "", default: [:]][y, default: 0] += v } }
+            // The district's change over the same years, from the schools that reported in every
+            // one of them (new or closed schools would otherwise look like district growth).
+            var bySet: [String: [Int: Double]] = [:]
+            func districtTotals(_ district: String, _ years: [Int]) -> [Int: Double] {
+                let key = district + "|" + years.map(String.init).joined(separator: ",")
+                if let cached = bySet[key] { return cached }
+                var out: [Int: Double] = [:]
+                for (school, byYear) in totals where ctx.district[school] ?? "" == district && years.allSatisfy({ byYear[$0] != nil }) {
+                    for y in years { out[y, default: 0] += byYear[y]! }
+                }
+                bySet[key] = out
+                return out
+            }
             for (school, byYear) in totals {
-                let d = district[ctx.district[school] ?? ""] ?? [:]
                 for (year, current) in byYear.sorted(by: { $0.key < $1.key }) {
                     let earlier = byYear.keys.filter { $0 < year }.sorted()
                     guard !earlier.isEmpty else { continue }
+                    let d = districtTotals(ctx.district[school] ?? "", earlier + [year])
                     guard let check = Outliers.consistencyOverTime(unitCurrent: current, unitReference: earlier.map { byYear[$0]! },
                                                                    nationalCurrent: d[year] ?? 0, nationalReference: earlier.map { d[$0] ?? 0 },
                                                                    threshold: threshold) else { continue }

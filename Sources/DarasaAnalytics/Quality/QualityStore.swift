@@ -101,8 +101,10 @@ public enum QualityStore {
     static func save(findings: [QualityFinding], counts: [String: [QualityCount]], rules: QualityRules, now: Int64,
                      on c: any SQLConnection) async throws -> (Int, Int) {
         var existing: [String: (id: Int64, status: String, value: String?)] = [:]
-        for r in try await c.query("SELECT id, fingerprint, status, value FROM quality_findings", []) {
-            existing[r.text(1) ?? ""] = (r.int(0) ?? 0, r.text(2) ?? "", r.text(3))
+        for r in try await c.query("SELECT id, fingerprint, status, value, resolved_by FROM quality_findings", []) {
+            // Set aside by Darasa itself (no longer found, rule switched off): fires again → open again.
+            let status = r.text(4) == "darasa" ? "fixed" : (r.text(2) ?? "")
+            existing[r.text(1) ?? ""] = (r.int(0) ?? 0, status, r.text(3))
         }
         var fresh: [[SQLValue]] = []
         var seen: [[SQLValue]] = []
@@ -137,20 +139,28 @@ public enum QualityStore {
                 """, [.int(id)])
         }
         let ran = rules.enabled.map(\.name)
-        let ranList = ran.map { _ in "?" }.joined(separator: ", ")
-        let fixed = try await c.scalarInt("""
-            SELECT COUNT(*) FROM quality_findings WHERE status = 'open' AND rule IN (\(ranList))
-              AND fingerprint NOT IN (SELECT fingerprint FROM quality_seen)
-            """, ran.map { .text($0) }) ?? 0
-        try await c.execute("""
-            UPDATE quality_findings SET status = 'fixed', resolved_by = 'darasa', resolved_at = ?, resolution_note = 'no longer found'
-            WHERE status = 'open' AND rule IN (\(ranList)) AND fingerprint NOT IN (SELECT fingerprint FROM quality_seen)
-            """, [.int(now)] + ran.map { .text($0) })
-        // Rules switched off: their open findings are put aside, said so.
-        try await c.execute("""
-            UPDATE quality_findings SET status = 'dismissed', resolved_by = 'darasa', resolved_at = ?, resolution_note = 'rule switched off'
-            WHERE status = 'open' AND rule NOT IN (\(ranList))
-            """, [.int(now)] + ran.map { .text($0) })
+        var fixed: Int64 = 0
+        if !ran.isEmpty {
+            let ranList = ran.map { _ in "?" }.joined(separator: ", ")
+            fixed = try await c.scalarInt("""
+                SELECT COUNT(*) FROM quality_findings WHERE status = 'open' AND rule IN (\(ranList))
+                  AND fingerprint NOT IN (SELECT fingerprint FROM quality_seen)
+                """, ran.map { .text($0) }) ?? 0
+            try await c.execute("""
+                UPDATE quality_findings SET status = 'fixed', resolved_by = 'darasa', resolved_at = ?, resolution_note = 'no longer found'
+                WHERE status = 'open' AND rule IN (\(ranList)) AND fingerprint NOT IN (SELECT fingerprint FROM quality_seen)
+                """, [.int(now)] + ran.map { .text($0) })
+            // Rules switched off: their open findings are put aside, said so.
+            try await c.execute("""
+                UPDATE quality_findings SET status = 'dismissed', resolved_by = 'darasa', resolved_at = ?, resolution_note = 'rule switched off'
+                WHERE status = 'open' AND rule NOT IN (\(ranList))
+                """, [.int(now)] + ran.map { .text($0) })
+        } else {
+            try await c.execute("""
+                UPDATE quality_findings SET status = 'dismissed', resolved_by = 'darasa', resolved_at = ?, resolution_note = 'rule switched off'
+                WHERE status = 'open'
+                """, [.int(now)])
+        }
         try await c.execute("DELETE FROM quality_checks", [])
         var rows: [[SQLValue]] = []
         for rule in rules.enabled {
@@ -233,6 +243,13 @@ public enum QualityStore {
 
     /// Scores for the units one level below `unit` (or the schools, at the lowest level), by year.
     public static func scores(_ store: DarasaStore, under unit: OrgUnit, domain: QualityDomain? = nil) async throws -> [QualityScore] {
+        // A school has no units below it: its scorecard is its own, by year.
+        if try await store.database.scalarInt("SELECT COUNT(*) FROM schools WHERE id = ?", [.int(unit.id.rawValue)]) == 1 {
+            var own = try await trend(store, unit: unit, domain: domain)
+            let open = try await openCounts(store, under: unit.path)[unit.id.rawValue] ?? 0
+            if !own.isEmpty { own[own.count - 1].openFindings = open }
+            return own
+        }
         let childDepth = unit.depth + 1
         var args: [SQLValue] = [.int(Int64(childDepth)), .text(unit.path + "%")]
         if let domain { args.append(.text(domain.rawValue)) }

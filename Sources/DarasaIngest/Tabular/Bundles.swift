@@ -38,8 +38,7 @@ public enum ZipBundle {
                                  fix: "Split the bundle, or unpack it and import the folder")
             }
             let parts = entry.path.split(separator: "/", omittingEmptySubsequences: true).map(String.init)
-            guard !entry.path.hasPrefix("/"), !parts.isEmpty, !parts.contains(".."), !entry.path.contains("\\"),
-                  !parts.contains(where: { $0.hasPrefix(".") && $0 != "." }) || parts.last?.hasPrefix("._") == true else {
+            guard !entry.path.hasPrefix("/"), !parts.isEmpty, !parts.contains(".."), !entry.path.contains("\\") else {
                 throw InputError(file: displayName, column: nil,
                                  problem: "the archive holds a file named \"\(entry.path.prefix(80))\" that points outside its folder",
                                  fix: "Make the bundle again from the export folder; Darasa will not unpack it")
@@ -53,7 +52,9 @@ public enum ZipBundle {
             }
             defer { try? out.close() }
             var entryBytes: Int64 = 0
-            let compressed = Int64(max(entry.compressedSize, 1))
+            let compressed = max(Int64(clamping: entry.compressedSize), 1)
+            let (ceiling, overflow) = compressed.multipliedReportingOverflow(by: maxRatio)
+            let limit = overflow ? Int64.max : ceiling
             let bomb = InputError(file: displayName + "/" + entry.path,
                                   problem: "the file expands far beyond its compressed size (a zip bomb, or a damaged archive)",
                                   fix: "Make the bundle again from the export folder")
@@ -61,7 +62,7 @@ public enum ZipBundle {
                 _ = try archive.extract(entry, skipCRC32: false) { chunk in
                     entryBytes += Int64(chunk.count)
                     written += Int64(chunk.count)
-                    if written > maxBytes || (entryBytes > 100 << 20 && entryBytes > compressed * maxRatio) { throw bomb }
+                    if written > maxBytes || (entryBytes > 100 << 20 && entryBytes > limit) { throw bomb }
                     out.write(chunk)
                 }
             } catch let e as InputError {

@@ -308,7 +308,7 @@ struct QualityRoutes {
                          "value": f.value ?? "", "canResolve": true, "csrf": session.csrfToken])
         }
         ctx["todo"] = todo
-        ctx["todoCount"] = Format.count(findings.count)
+        ctx["todoCount"] = Format.count(try await QualityStore.openCounts(services.store, under: u.path).values.reduce(0, +))
         if isSchool { ctx["sms"] = QualityText.sms(school: u.name, findings: findings).map { ["text": $0] } }
         // Sign-off at the caller's own level and unit.
         if let level = SignOff.level(for: user.role), let anchor, u.id == anchor.id {
