@@ -55,8 +55,7 @@ struct BenchLink: AsyncParsableCommand {
             }
             let found = Set(dedupe.pairs.filter { $0.decision == .link }.map { [$0.left, $0.right] })
             let reviewD = dedupe.pairs.filter { $0.decision == .review }.count
-            let blocked = Set(LinkBenchData.candidatePairs(data.records))
-            let dScore = Score(truth: truePairs, found: found, blocked: truePairs.intersection(blocked).count)
+            let dScore = Score(truth: truePairs, found: found, blocked: LinkBenchData.blocked(truePairs, in: data.records))
 
             // 2. Assessment rows → learners (each learner-year is a stored record).
             let t2 = clock.now

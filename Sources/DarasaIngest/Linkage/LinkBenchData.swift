@@ -97,14 +97,13 @@ public struct LinkBenchData: Sendable {
         }
     }
 
-    /// Every pair blocking proposes (for blocking recall).
-    public static func candidatePairs(_ records: [LinkRecord]) -> [[Int]] {
-        let index = Linker.blockIndex(records)
-        var out: [[Int]] = []
-        for (j, r) in records.enumerated() {
-            var seen = Set<Int>()
-            for k in Linker.keys(r) where !k.hasPrefix("C") { for i in index[k] ?? [] where i < j && seen.insert(i).inserted { out.append([i, j]) } }
-        }
-        return out
+    /// How many of `pairs` blocking proposes (share a blocking key other than the class): the
+    /// blocking recall, checked pair by pair rather than by listing every candidate (10⁸ at a
+    /// million learners).
+    public static func blocked(_ pairs: Set<[Int]>, in records: [LinkRecord]) -> Int {
+        pairs.filter { p in
+            let a = Set(Linker.indexKeys(records[p[0]]).filter { !$0.hasPrefix("C") })
+            return Linker.keys(records[p[1]]).contains { !$0.hasPrefix("C") && a.contains($0) }
+        }.count
     }
 }

@@ -248,15 +248,16 @@ public struct Linker: Sendable {
         return out
     }
 
+    /// The keys a stored record is indexed under: an approximate year of birth was expanded to
+    /// three keys on the incoming side; stored records index their own year only.
+    public static func indexKeys(_ r: LinkRecord) -> [String] {
+        keys(r).filter { k in !(k.hasPrefix("D") && r.birth == nil && r.birthYear.map { !k.hasSuffix("|\($0)") } == true) }
+    }
+
     public static func blockIndex(_ records: [LinkRecord]) -> [String: [Int]] {
         var index: [String: [Int]] = [:]
         for (i, r) in records.enumerated() {
-            for k in keys(r) {
-                // An approximate year of birth was expanded to three keys on the incoming side;
-                // stored records index their own year only.
-                if k.hasPrefix("D"), r.birth == nil, let y = r.birthYear, !k.hasSuffix("|\(y)") { continue }
-                index[k, default: []].append(i)
-            }
+            for k in indexKeys(r) { index[k, default: []].append(i) }
         }
         return index
     }
