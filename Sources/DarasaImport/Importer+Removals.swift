@@ -19,17 +19,7 @@ extension ImportRun {
                         column: m.column(of: "learner"), value: "", &problems) { return }
             enrolmentRemovals.append(Enrolment(learnerID: LearnerID(learner), yearID: year, schoolID: SchoolID(school), grade: 0, section: "", status: .enrolled))
         case .classAssignments:
-            let teacher = person("teacher", m, r, &problems)
-            let school = self.school(m, r, &problems)
-            let year = m.int("year", r, &problems)
-            let grade = m.int("grade", r, &problems)
-            let section = m.string("section", r, &problems) ?? ""
-            let subject = m.string("subject", r, &problems)
-            guard problems.isEmpty, let teacher, let school, let year, let grade else { return }
-            if repeated("K\(teacher)/\(year)/\(school)/\(grade)/\(section)/\(subject ?? "")", what: "this teacher's class \(grade)\(section) in \(year)",
-                        file: file, row: row, column: m.column(of: "teacher"), value: "", &problems) { return }
-            assignmentRemovals.append(ClassAssignment(teacherID: TeacherID(teacher), yearID: year, schoolID: SchoolID(school),
-                                                      grade: grade, section: section, subject: subject))
+            if let a = classAssignment(m, r, row: row, file: file, &problems) { assignmentRemovals.append(a) }
         default:
             read -= 1
             skipped += 1

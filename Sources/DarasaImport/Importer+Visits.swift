@@ -6,17 +6,22 @@ import Foundation
 /// Class assignments and school visits.
 extension ImportRun {
     func takeClassAssignment(_ m: MappedReader, _ r: CSVRecord, row: Int, file: String, _ problems: inout [RowProblem]) {
+        if let a = classAssignment(m, r, row: row, file: file, &problems) { assignments.append((a, row)) }
+    }
+
+    /// A row's class assignment (teacher, school, year, grade, section, subject), once per import;
+    /// nil with the problems noted.
+    func classAssignment(_ m: MappedReader, _ r: CSVRecord, row: Int, file: String, _ problems: inout [RowProblem]) -> ClassAssignment? {
         let teacher = person("teacher", m, r, &problems)
         let school = self.school(m, r, &problems)
         let year = m.int("year", r, &problems)
         let grade = m.int("grade", r, &problems)
         let section = m.string("section", r, &problems) ?? ""
         let subject = m.string("subject", r, &problems)
-        guard problems.isEmpty, let teacher, let school, let year, let grade else { return }
+        guard problems.isEmpty, let teacher, let school, let year, let grade else { return nil }
         if repeated("K\(teacher)/\(year)/\(school)/\(grade)/\(section)/\(subject ?? "")", what: "this teacher's class \(grade)\(section) in \(year)",
-                    file: file, row: row, column: m.column(of: "teacher"), value: "", &problems) { return }
-        assignments.append((ClassAssignment(teacherID: TeacherID(teacher), yearID: year, schoolID: SchoolID(school), grade: grade,
-                                            section: section, subject: subject), row))
+                    file: file, row: row, column: m.column(of: "teacher"), value: "", &problems) { return nil }
+        return ClassAssignment(teacherID: TeacherID(teacher), yearID: year, schoolID: SchoolID(school), grade: grade, section: section, subject: subject)
     }
 
     struct JSONScore: Decodable { var criterion: String; var score: Int }

@@ -132,6 +132,16 @@ public struct QualityEngine: Sendable {
         return candidate >= String(start.prefix(10)) ? candidate : String(format: "%04d-", year + 1) + monthDay
     }
 
+    /// Per school, year and grade: a count (`counts` selects school_id, year_id, grade, n) beside
+    /// the learners enrolled in that grade.
+    static func againstEnrolled(_ db: any SQLDatabase, counts: String) async throws -> [(school: Int64, year: Int, grade: Int64, count: Int64, enrolled: Int64)] {
+        try await db.query("""
+            SELECT a.school_id, a.year_id, a.grade, a.n, COALESCE(s.n, 0) FROM (\(counts)) a
+            LEFT JOIN (SELECT school_id, year_id, grade, CAST(SUM(learners) AS BIGINT) AS n FROM summary_enrolment GROUP BY school_id, year_id, grade) s
+              ON s.school_id = a.school_id AND s.year_id = a.year_id AND s.grade = a.grade
+            """).map { ($0.int(0) ?? 0, Int($0.int(1) ?? 0), $0.int(2) ?? 0, $0.int(3) ?? 0, $0.int(4) ?? 0) }
+    }
+
     static let monthNames = ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December"]
 
     func evaluate(_ rule: QualityRule, _ ctx: Context) async throws -> ([QualityFinding], [QualityCount]) {
@@ -361,37 +371,27 @@ public struct QualityEngine: Sendable {
                 }
             }
         case .attendanceWithinEnrolment:
-            for r in try await db.query("""
-                SELECT a.school_id, a.year_id, a.grade, a.n, COALESCE(s.n, 0) FROM
-                  (SELECT school_id, year_id, grade, MAX(n) AS n FROM
-                     (SELECT school_id, year_id, year, month, grade, CAST(SUM(learners) AS BIGINT) AS n FROM summary_attendance GROUP BY school_id, year_id, year, month, grade) m
-                   GROUP BY school_id, year_id, grade) a
-                LEFT JOIN (SELECT school_id, year_id, grade, CAST(SUM(learners) AS BIGINT) AS n FROM summary_enrolment GROUP BY school_id, year_id, grade) s
-                  ON s.school_id = a.school_id AND s.year_id = a.year_id AND s.grade = a.grade
-                WHERE a.grade > 0
+            // The most learners any month's registers list, per grade.
+            for g in try await Self.againstEnrolled(db, counts: """
+                SELECT school_id, year_id, grade, MAX(n) AS n FROM
+                  (SELECT school_id, year_id, year, month, grade, CAST(SUM(learners) AS BIGINT) AS n FROM summary_attendance GROUP BY school_id, year_id, year, month, grade) m
+                WHERE grade > 0 GROUP BY school_id, year_id, grade
                 """) {
-                let school = r.int(0) ?? 0, year = Int(r.int(1) ?? 0), grade = r.int(2) ?? 0, att = r.int(3) ?? 0, enr = r.int(4) ?? 0
-                let bad = att > enr
-                count(school, year, checked: 1, failed: bad ? 1 : 0)
-                if bad {
-                    find(school, year, key: "grade:\(grade)", value: "\(att) in the registers", expected: "at most \(enr) enrolled",
-                         "Grade \(grade)'s registers list \(att) learners in one month, more than the \(enr) enrolled",
+                count(g.school, g.year, checked: 1, failed: g.count > g.enrolled ? 1 : 0)
+                if g.count > g.enrolled {
+                    find(g.school, g.year, key: "grade:\(g.grade)", value: "\(g.count) in the registers", expected: "at most \(g.enrolled) enrolled",
+                         "Grade \(g.grade)'s registers list \(g.count) learners in one month, more than the \(g.enrolled) enrolled",
                          fix: "Enrol the learners missing from the roll, or take off the register those who are not in the class")
                 }
             }
         case .assessedWithinEnrolled:
-            for r in try await db.query("""
-                SELECT a.school_id, a.year_id, a.grade, a.n, COALESCE(s.n, 0) FROM
-                  (SELECT school_id, year_id, grade, CAST(SUM(learners) AS BIGINT) AS n FROM summary_assessed GROUP BY school_id, year_id, grade) a
-                LEFT JOIN (SELECT school_id, year_id, grade, CAST(SUM(learners) AS BIGINT) AS n FROM summary_enrolment GROUP BY school_id, year_id, grade) s
-                  ON s.school_id = a.school_id AND s.year_id = a.year_id AND s.grade = a.grade
+            for g in try await Self.againstEnrolled(db, counts: """
+                SELECT school_id, year_id, grade, CAST(SUM(learners) AS BIGINT) AS n FROM summary_assessed GROUP BY school_id, year_id, grade
                 """) {
-                let school = r.int(0) ?? 0, year = Int(r.int(1) ?? 0), grade = r.int(2) ?? 0, n = r.int(3) ?? 0, enr = r.int(4) ?? 0
-                let bad = n > enr
-                count(school, year, checked: 1, failed: bad ? 1 : 0)
-                if bad {
-                    find(school, year, key: "grade:\(grade)", value: "\(n) assessed", expected: "at most \(enr) enrolled",
-                         "\(n) grade \(grade) learners were assessed in \(year), more than the \(enr) enrolled",
+                count(g.school, g.year, checked: 1, failed: g.count > g.enrolled ? 1 : 0)
+                if g.count > g.enrolled {
+                    find(g.school, g.year, key: "grade:\(g.grade)", value: "\(g.count) assessed", expected: "at most \(g.enrolled) enrolled",
+                         "\(g.count) grade \(g.grade) learners were assessed in \(g.year), more than the \(g.enrolled) enrolled",
                          fix: "Check that assessed children are on the school's roll (or were recorded under the right school and grade)")
                 }
             }
