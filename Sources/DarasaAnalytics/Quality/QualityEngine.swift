@@ -295,14 +295,21 @@ public struct QualityEngine: Sendable {
                      fix: "Check the assessor's sheet for that child and correct the count")
             }
         case .duplicateLearners:
+            // The pair's year: the latest either record is enrolled at the pair's school (a child
+            // who moved has the old record elsewhere), else the latest anywhere.
             for r in try await db.query("SELECT school_id, year_id, CAST(SUM(learners) AS BIGINT) FROM summary_enrolment GROUP BY school_id, year_id") {
                 count(r.int(0) ?? 0, Int(r.int(1) ?? 0), checked: Int(r.int(2) ?? 0), failed: 0)
             }
             for r in try await db.query("""
-                SELECT c.school_id, MAX(e.year_id), c.learner_id, c.other_id, c.status FROM link_candidates c
-                JOIN enrolments e ON e.learner_id = c.learner_id AND e.school_id = c.school_id
-                WHERE c.kind = 'duplicate' AND c.status IN ('linked', 'review', 'accepted') AND c.school_id IS NOT NULL
-                GROUP BY c.school_id, c.learner_id, c.other_id, c.status
+                SELECT x.school_id, COALESCE(MAX(CASE WHEN e.school_id = x.school_id THEN e.year_id END), MAX(e.year_id)),
+                       x.learner_id, x.other_id, x.status
+                FROM (SELECT school_id, learner_id, other_id, status, learner_id AS who FROM link_candidates
+                        WHERE kind = 'duplicate' AND status IN ('linked', 'review', 'accepted') AND school_id IS NOT NULL
+                      UNION ALL
+                      SELECT school_id, learner_id, other_id, status, other_id AS who FROM link_candidates
+                        WHERE kind = 'duplicate' AND status IN ('linked', 'review', 'accepted') AND school_id IS NOT NULL) x
+                JOIN enrolments e ON e.learner_id = x.who
+                GROUP BY x.school_id, x.learner_id, x.other_id, x.status
                 """) {
                 let school = r.int(0) ?? 0, year = Int(r.int(1) ?? 0)
                 count(school, year, checked: 0, failed: 1)
