@@ -59,7 +59,7 @@ let package = Package(
         .target(name: "DarasaImport", dependencies: ["DarasaCore", "DarasaIngest", "DarasaStore"],
                 resources: [.copy("Mappings")], swiftSettings: fast),
         .target(name: "DarasaAnalytics", dependencies: ["DarasaCore", "DarasaStore", "DarasaXLSX", .product(name: "Yams", package: "Yams")],
-                resources: [.copy("QualityRules")]),
+                resources: [.copy("QualityRules"), .copy("IndicatorCatalogue")]),
         .target(name: "DarasaServer", dependencies: [
             "DarasaCore", "DarasaStore", "DarasaAnalytics", "DarasaIngest", "DarasaImport",
             .product(name: "MultipartKit", package: "multipart-kit"),

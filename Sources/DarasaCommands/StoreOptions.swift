@@ -68,6 +68,12 @@ func runReportingErrors(_ body: () async throws -> Void) async throws {
     } catch let error as QualityRules.RulesError {
         complain(error.description)
         throw ExitCode(1)
+    } catch let error as IndicatorCatalogue.CatalogueError {
+        complain(error.description)
+        throw ExitCode(1)
+    } catch let error as IndicatorError {
+        complain(error.message)
+        throw ExitCode(1)
     } catch let error as GenerationError {
         complain("\(error)")
         throw ExitCode(1)

@@ -45,3 +45,24 @@ public struct GradeCount: Hashable, Codable, Sendable {
         self.total = total
     }
 }
+
+/// School-age population of an area by single year of age and sex, as a national statistics
+/// office projects it for a calendar year: the denominator of enrolment and intake ratios and of
+/// the out-of-school rate. Given for any org unit (usually districts); figures roll up.
+public struct PopulationCount: Hashable, Codable, Sendable {
+    public var orgUnitID: OrgUnitID
+    /// The calendar year of the projection (matched to the school year that starts in it).
+    public var year: Int
+    /// Age reached in the calendar year (year − year of birth), as EMIS forms count it.
+    public var age: Int
+    public var sex: Sex
+    public var count: Int
+
+    public init(orgUnitID: OrgUnitID, year: Int, age: Int, sex: Sex, count: Int) {
+        self.orgUnitID = orgUnitID
+        self.year = year
+        self.age = age
+        self.sex = sex
+        self.count = count
+    }
+}

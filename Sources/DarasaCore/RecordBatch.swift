@@ -17,6 +17,7 @@ public enum RecordBatch: Sendable {
     case instruments([Instrument])
     case assessmentResults([AssessmentResult])
     case visits([SchoolVisit])
+    case population([PopulationCount])
 
     public var count: Int {
         switch self {
@@ -35,6 +36,7 @@ public enum RecordBatch: Sendable {
         case .instruments(let a): a.count
         case .assessmentResults(let a): a.count
         case .visits(let a): a.count
+        case .population(let a): a.count
         }
     }
 }

@@ -46,7 +46,7 @@ public func generateCountry(_ spec: CountrySpec, to outDir: URL) throws -> Gener
 }
 
 /// The folders a country consists of.
-let countryFolders = ["calendar", "census", "oneroster", "hr", "registers", "assessments", "visits", "truth"]
+let countryFolders = ["calendar", "census", "oneroster", "hr", "registers", "assessments", "visits", "population", "truth"]
 
 /// Removes an earlier synthetic country from `dir` (recognised by its truth/summary.json), so that
 /// no stale file survives; refuses a folder whose source folders hold something else.
@@ -109,6 +109,7 @@ final class CountryWriter {
         try writeTeacherAttendance()
         try writeAssessments()
         try writeVisits()
+        try writePopulation()
         try writeTruth()
         try defectsFile.close()
         summary.files = ledger.filesBySource.values.reduce(0, +)

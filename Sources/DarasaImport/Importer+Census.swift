@@ -259,7 +259,42 @@ extension ImportRun {
         holidayRows.append((year, Holiday(day: day, name: name), row))
     }
 
+    func takePopulation(_ m: MappedReader, _ r: CSVRecord, row: Int, file: String, _ problems: inout [RowProblem]) {
+        let code = m.string("area", r, &problems)
+        let year = m.int("year", r, &problems)
+        let age = m.int("age", r, &problems)
+        let sex = m.sex("sex", r, &problems)
+        let people = m.int("population", r, &problems)
+        guard problems.isEmpty, let code, let year, let age, let sex, let people else { return }
+        guard let unit = areas[code] else {
+            problems.append(RowProblem(column: m.column(of: "area"), value: code, reason: "no area has the code \(code.prefix(20))",
+                                       fix: "Check the area code, or import the school census (which builds the areas) first"))
+            return
+        }
+        guard (1900...2100).contains(year) else {
+            problems.append(RowProblem(column: m.column(of: "year"), value: "\(year)", reason: "\(year) is not a year", fix: "Write the year with four digits"))
+            return
+        }
+        guard (0...120).contains(age) else {
+            problems.append(RowProblem(column: m.column(of: "age"), value: "\(age)", reason: "\(age) is not an age in years", fix: "Give an age from 0 to 120"))
+            return
+        }
+        guard people >= 0 else {
+            problems.append(RowProblem(column: m.column(of: "population"), value: "\(people)", reason: "a population cannot be negative",
+                                       fix: "Give the number of people, 0 or more"))
+            return
+        }
+        if repeated("P\(unit)/\(year)/\(age)/\(sex.rawValue)", what: "the population of \(code.prefix(20)), \(year), age \(age), \(sex.rawValue)",
+                    file: file, row: row, column: m.column(of: "age"), value: "\(age)", &problems) { return }
+        populationRows.append((PopulationCount(orgUnitID: OrgUnitID(unit), year: year, age: age, sex: sex, count: people), row))
+    }
+
     func flushCensusAndHolidays(path: String) async throws {
+        if !populationRows.isEmpty {
+            counts = counts + (try await writer.merge(.population(populationRows.map(\.0)), source: mapping.source, path: path,
+                                                      rows: populationRows.map(\.1), weights: populationRows.map { _ in 1 }))
+            populationRows.removeAll(keepingCapacity: true)
+        }
         if !censusReturns.isEmpty {
             counts = counts + (try await writer.merge(.censusReturns(censusReturns.map(\.0)), source: mapping.source, path: path,
                                                       rows: censusReturns.map(\.1), weights: censusReturns.map { _ in 1 },

@@ -314,6 +314,8 @@ final class ImportRun: @unchecked Sendable {
     var visits: [(SchoolVisit, Int)] = []
     var newKeys: [(key: String, id: Int64)] = []
     var holidayRows: [(year: Int, holiday: Holiday, row: Int)] = []
+    var populationRows: [(PopulationCount, Int)] = []
+    var areas: [String: Int64] = [:]
 
     struct MonthKey: Hashable { var person: Int64; var school: Int64; var year: Int; var month: Int }
 
@@ -366,6 +368,8 @@ final class ImportRun: @unchecked Sendable {
                 let s = mapping.fields["learner"]?.keySource ?? mapping.source
                 referenced[s] = try await writer.sourceKeys(.learner, source: s)
             }
+        case .population:
+            areas = try await writer.orgUnitIDsByCode()
         case .schools, .censusReturns, .censusEnrolment, .censusValues, .calendar, .holidays: break
         }
     }
@@ -415,7 +419,7 @@ final class ImportRun: @unchecked Sendable {
                                  bytesTotal: bytesTotal, rows: read, elapsed: Date().timeIntervalSince(started)))
     }
 
-    var pending: Int { learners.count + teachers.count + enrolments.count + learnerMonths.count + quarantine.count + censusReturns.count + censusGrades.count + holidayRows.count + assignments.count + visits.count }
+    var pending: Int { learners.count + teachers.count + enrolments.count + learnerMonths.count + quarantine.count + censusReturns.count + censusGrades.count + holidayRows.count + assignments.count + visits.count + populationRows.count }
 
     func finish() async throws {
         try await finishSchools()
@@ -570,7 +574,7 @@ final class ImportRun: @unchecked Sendable {
     func switchFile(_ name: String) async throws {
         if name != currentFile {
             if learners.count + teachers.count + enrolments.count + postingsOut.count
-                + censusReturns.count + censusGrades.count + holidayRows.count + assignments.count + visits.count > 0 { try await flush() }
+                + censusReturns.count + censusGrades.count + holidayRows.count + assignments.count + visits.count + populationRows.count > 0 { try await flush() }
             currentFile = name
         }
     }
@@ -590,6 +594,7 @@ final class ImportRun: @unchecked Sendable {
         case .censusValues: takeCensusValue(m, r, row: row, file: file, &problems)
         case .calendar: takeSession(m, r, row: row, file: file, raw: Self.json(m.primaryFields(r)), header: Self.json(m.primaryHeader), &problems)
         case .holidays: takeHoliday(m, r, row: row, file: file, &problems)
+        case .population: takePopulation(m, r, row: row, file: file, &problems)
         case .classAssignments: takeClassAssignment(m, r, row: row, file: file, &problems)
         case .visits: takeVisit(m, r, row: row, file: file, &problems)
         case .instruments: takeInstrument(m, r, row: row, file: file, &problems)
@@ -830,7 +835,7 @@ extension ImportTarget {
         case .learnerAttendance: ["attendance"]
         case .teachers, .teacherAttendance: ["teachers"]
         case .assessmentResults: ["assessment"]
-        case .schools, .calendar, .holidays, .instruments, .visits: []
+        case .schools, .calendar, .holidays, .instruments, .visits, .population: []
         }
     }
 }

@@ -64,6 +64,7 @@ enum MergeKeys {
         "benchmarks": ["instrument_id", "subtask_code", "grade", "language"],
         "assessment_results": ["id"],
         "visit_actions": ["visit_id", "seq"],
+        "population": ["org_unit_id", "year", "age", "sex"],
         "learner_source_keys": ["source", "source_key"],
         "teacher_source_keys": ["source", "source_key"],
     ]
@@ -337,6 +338,16 @@ extension BatchWriter {
         return out
     }
 
+    /// Org unit code → org unit ID, for every unit (codes are unique within a level; where two
+    /// levels share a code the higher unit wins: figures given for areas are rarely per school).
+    public func orgUnitIDsByCode() async throws -> [String: Int64] {
+        var out: [String: Int64] = [:]
+        for r in try await connection.query("SELECT id, code FROM org_units ORDER BY depth DESC", []) {
+            if let id = r.int(0), let code = r.text(1) { out[code] = id }
+        }
+        return out
+    }
+
     public enum Person: String, Sendable { case learner, teacher }
 
     /// A source's keys → the person they identify.
@@ -388,14 +399,7 @@ extension BatchWriter {
 
     /// The instruments stored, by code.
     public func instruments() async throws -> [String: Instrument] {
-        var out: [String: Instrument] = [:]
-        for r in try await connection.query("SELECT id, code, name, kind, language, grades, definition FROM instruments", []) {
-            guard let id = r.int(0), let code = r.text(1), let kind = r.text(3).flatMap(InstrumentKind.init(rawValue:)),
-                  let subtasks = try? JSONText.decode([Subtask].self, r.text(6) ?? "[]") else { continue }
-            out[code] = Instrument(id: InstrumentID(id), code: code, name: r.text(2) ?? code, kind: kind, language: r.text(4) ?? "",
-                                   grades: (r.text(5) ?? "").split(separator: ",").compactMap { Int($0) }, subtasks: subtasks)
-        }
-        return out
+        try await DarasaStore.instruments(on: connection)
     }
 
     /// Each school's parent unit code (the area linkage blocks transfers within).

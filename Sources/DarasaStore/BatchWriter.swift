@@ -104,16 +104,19 @@ enum SummarySQL {
 
     static let allTables: Set<String> = ["summary_enrolment", "summary_attendance", "summary_learner_year", "summary_assessed",
                                          "summary_teacher_attendance", "summary_learning", "summary_attendance_year",
-                                         "summary_school_year", "summary_attendance_month"]
+                                         "summary_school_year", "summary_attendance_month", "summary_learner_cube",
+                                         "summary_learning_cube"]
 
     /// The summaries that depend on a kind of record (nil: all of them — learners and enrolments
     /// feed every summary through sex, grade and disability).
     static func tables(for batch: RecordBatch) -> Set<String>? {
         switch batch {
         case .teacherAttendance: ["summary_teacher_attendance"]
-        case .learnerAttendance: ["summary_attendance", "summary_learner_year", "summary_attendance_year", "summary_attendance_month", "summary_school_year"]
-        case .assessmentResults: ["summary_assessed", "summary_learning", "summary_school_year"]
-        case .postings, .classAssignments, .visits, .instruments, .teachers, .censusReturns, .orgLevels, .orgUnits, .schools, .academicYears: []
+        case .learnerAttendance: ["summary_attendance", "summary_learner_year", "summary_attendance_year", "summary_attendance_month",
+                                  "summary_school_year", "summary_learner_cube"]
+        case .assessmentResults: ["summary_assessed", "summary_learning", "summary_school_year", "summary_learner_cube", "summary_learning_cube"]
+        case .postings, .classAssignments, .visits, .instruments, .teachers, .censusReturns, .orgLevels, .orgUnits, .schools, .academicYears,
+             .population: []
         default: nil
         }
     }
@@ -129,7 +132,7 @@ enum SummarySQL {
         let touched = "(SELECT id FROM touched_schools)"
         for table in ["summary_enrolment", "summary_attendance", "summary_learner_year", "summary_assessed",
                       "summary_teacher_attendance", "summary_learning", "summary_attendance_year", "summary_school_year",
-                      "summary_attendance_month"] where want.contains(table) {
+                      "summary_attendance_month", "summary_learner_cube", "summary_learning_cube"] where want.contains(table) {
             try await conn.execute("DELETE FROM \(table) WHERE school_id IN \(touched)", [])
         }
         if want.contains("summary_enrolment") { try await conn.execute("""
@@ -212,12 +215,103 @@ enum SummarySQL {
             WHERE r.school_id IN \(touched)
             GROUP BY r.school_id, r.year_id, r.instrument_id, r.subtask_code, r.grade, l.sex
             """, []) }
+        if want.contains("summary_learner_cube") { try await conn.execute(learnerCube(touched), []) }
+        if want.contains("summary_learning_cube") { try await conn.execute(learningCube(touched), []) }
         if want.contains("summary_teacher_attendance") { try await conn.execute("""
             INSERT INTO summary_teacher_attendance (school_id, year_id, teachers, recorded_days, present_days)
             SELECT school_id, year_id, COUNT(DISTINCT teacher_id), SUM(recorded_days), SUM(present_days)
             FROM teacher_attendance WHERE school_id IN \(touched)
             GROUP BY school_id, year_id
             """, []) }
+    }
+}
+
+extension SummarySQL {
+    /// Age as EMIS forms count it: the age a learner reaches in the calendar year the school
+    /// year starts in (year of start − year of birth), so that a birth year alone is enough and
+    /// population projections by single year of age match; −1 when unknown or outside 0…99.
+    static let age = """
+        CASE WHEN l.birth_date IS NULL THEN -1
+             WHEN CAST(substr(y.start_date, 1, 4) AS INTEGER) - CAST(substr(l.birth_date, 1, 4) AS INTEGER) NOT BETWEEN 0 AND 99 THEN -1
+             ELSE CAST(substr(y.start_date, 1, 4) AS INTEGER) - CAST(substr(l.birth_date, 1, 4) AS INTEGER) END
+        """
+
+    /// One row per school, year and learner profile (grade, sex, disability, age, home
+    /// language) over every learner with an enrolment, a register or an assessment there that
+    /// year: how many stayed, how the year ended for them (the enrolment status is the year's
+    /// outcome), whether they were in the same grade the year before (repeaters), attendance
+    /// days and chronic absence (over 30 recorded days, absent on 10 % or more), and whether
+    /// they were assessed. Reads summary_learner_year, so it runs after it.
+    static func learnerCube(_ touched: String) -> String {
+        """
+        INSERT INTO summary_learner_cube (school_id, year_id, grade, sex, disability, age, language, learners, enrolled, active,
+                                          new_entrants, repeaters, promoted, repeating, dropped_out, completed, transferred_out,
+                                          attending, recorded_days, present_days, absent_days, chronic_base, chronically_absent, assessed)
+        SELECT x.school_id, x.year_id, x.grade, l.sex, \(disability), \(age), COALESCE(l.home_language, ''),
+               SUM(x.listed), SUM(x.enrolled), SUM(x.active),
+               SUM(CASE WHEN x.enrolled = 1 AND x.repeater = 0 THEN 1 ELSE 0 END), SUM(CASE WHEN x.enrolled = 1 THEN x.repeater ELSE 0 END),
+               SUM(CASE WHEN x.status = 'promoted' THEN 1 ELSE 0 END), SUM(CASE WHEN x.status = 'repeating' THEN 1 ELSE 0 END),
+               SUM(CASE WHEN x.status = 'dropped_out' THEN 1 ELSE 0 END), SUM(CASE WHEN x.status = 'completed' THEN 1 ELSE 0 END),
+               SUM(CASE WHEN x.status = 'transferred_out' THEN 1 ELSE 0 END),
+               SUM(CASE WHEN x.recorded_days > 0 THEN 1 ELSE 0 END), SUM(x.recorded_days), SUM(x.present_days), SUM(x.absent_days),
+               SUM(CASE WHEN x.recorded_days > 30 THEN 1 ELSE 0 END),
+               SUM(CASE WHEN x.recorded_days > 30 AND x.absent_days * 10 >= x.recorded_days THEN 1 ELSE 0 END),
+               SUM(x.assessed)
+        FROM (
+            SELECT k.learner_id, k.school_id, k.year_id, COALESCE(e.grade, 0) AS grade, e.status,
+                   CASE WHEN e.learner_id IS NULL THEN 0 ELSE 1 END AS listed,
+                   CASE WHEN e.learner_id IS NULL OR e.status = 'transferred_out' THEN 0 ELSE 1 END AS enrolled,
+                   CASE WHEN e.learner_id IS NULL OR e.status IN ('dropped_out', 'transferred_out') THEN 0 ELSE 1 END AS active,
+                   CASE WHEN e.learner_id IS NOT NULL AND EXISTS (SELECT 1 FROM enrolments p WHERE p.learner_id = e.learner_id
+                        AND p.year_id = e.year_id - 1 AND p.grade = e.grade) THEN 1 ELSE 0 END AS repeater,
+                   COALESCE(a.recorded_days, 0) AS recorded_days, COALESCE(a.present_days, 0) AS present_days,
+                   COALESCE(a.absent_days, 0) AS absent_days,
+                   CASE WHEN r.learner_id IS NULL THEN 0 ELSE 1 END AS assessed
+            FROM (SELECT learner_id, school_id, year_id FROM enrolments WHERE school_id IN \(touched)
+                  UNION SELECT learner_id, school_id, year_id FROM summary_learner_year WHERE school_id IN \(touched)
+                  UNION SELECT learner_id, school_id, year_id FROM assessment_results WHERE school_id IN \(touched)) k
+            LEFT JOIN enrolments e ON e.learner_id = k.learner_id AND e.school_id = k.school_id AND e.year_id = k.year_id
+            LEFT JOIN summary_learner_year a ON a.learner_id = k.learner_id AND a.school_id = k.school_id AND a.year_id = k.year_id
+            LEFT JOIN (SELECT DISTINCT learner_id, school_id, year_id FROM assessment_results WHERE school_id IN \(touched)) r
+                   ON r.learner_id = k.learner_id AND r.school_id = k.school_id AND r.year_id = k.year_id
+        ) x
+        JOIN learners l ON l.id = x.learner_id JOIN academic_years y ON y.id = x.year_id
+        GROUP BY x.school_id, x.year_id, x.grade, l.sex, \(disability), \(age), COALESCE(l.home_language, '')
+        """
+    }
+
+    /// One row per school, year, month of assessment, instrument, subtask, mode, learner profile,
+    /// level (ASER, −1 none) and Global Proficiency Framework level (−1 none, 0 below partially
+    /// meets, 1 partially meets, 2 meets = minimum proficiency, 3 exceeds), with counts and their
+    /// sampling-weighted sums: per-school weighted totals are what a design-based standard error
+    /// clustered by school needs (`Survey.ratio`).
+    static func learningCube(_ touched: String) -> String {
+        let proficiency = """
+            CASE WHEN r.score IS NULL OR b.mpl IS NULL THEN -1 WHEN b.exceeds_min IS NOT NULL AND r.score >= b.exceeds_min THEN 3
+                 WHEN r.score >= b.mpl THEN 2 WHEN b.partially_min IS NOT NULL AND r.score >= b.partially_min THEN 1 ELSE 0 END
+            """
+        let period = "CAST(substr(r.assessed_on, 1, 4) AS INTEGER) * 100 + CAST(substr(r.assessed_on, 6, 2) AS INTEGER)"
+        return """
+        INSERT INTO summary_learning_cube (school_id, year_id, period, instrument_id, subtask_code, mode, grade, sex, disability, age,
+                                           language, level, proficiency, results, scored, zero_scores, with_benchmark, at_benchmark,
+                                           score_sum, w_results, w_scored, w_zero_scores, w_with_benchmark, w_at_benchmark, w_score_sum)
+        SELECT r.school_id, r.year_id, \(period), r.instrument_id, r.subtask_code, r.mode, r.grade, l.sex, \(disability), \(age),
+               COALESCE(l.home_language, ''), COALESCE(r.level, -1), \(proficiency),
+               COUNT(*), COUNT(r.score), SUM(CASE WHEN r.score = 0 THEN 1 ELSE 0 END),
+               SUM(CASE WHEN r.score IS NOT NULL AND b.threshold IS NOT NULL THEN 1 ELSE 0 END),
+               SUM(CASE WHEN r.score >= b.threshold THEN 1 ELSE 0 END), COALESCE(SUM(r.score), 0),
+               SUM(r.weight), SUM(CASE WHEN r.score IS NOT NULL THEN r.weight ELSE 0 END),
+               SUM(CASE WHEN r.score = 0 THEN r.weight ELSE 0 END),
+               SUM(CASE WHEN r.score IS NOT NULL AND b.threshold IS NOT NULL THEN r.weight ELSE 0 END),
+               SUM(CASE WHEN r.score >= b.threshold THEN r.weight ELSE 0 END), COALESCE(SUM(r.weight * r.score), 0)
+        FROM assessment_results r JOIN learners l ON l.id = r.learner_id JOIN instruments i ON i.id = r.instrument_id
+        JOIN academic_years y ON y.id = r.year_id
+        LEFT JOIN benchmarks b ON b.instrument_id = r.instrument_id AND b.subtask_code = r.subtask_code
+                              AND b.grade = r.grade AND b.language = i.language
+        WHERE r.school_id IN \(touched)
+        GROUP BY r.school_id, r.year_id, \(period), r.instrument_id, r.subtask_code, r.mode, r.grade, l.sex, \(disability), \(age),
+                 COALESCE(l.home_language, ''), COALESCE(r.level, -1), \(proficiency)
+        """
     }
 }
 

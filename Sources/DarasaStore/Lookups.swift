@@ -1,6 +1,20 @@
 import DarasaCore
 
 extension DarasaStore {
+    /// The instruments stored, by code.
+    public func instruments() async throws -> [String: Instrument] { try await Self.instruments(on: database) }
+
+    static func instruments(on connection: any SQLConnection) async throws -> [String: Instrument] {
+        var out: [String: Instrument] = [:]
+        for r in try await connection.query("SELECT id, code, name, kind, language, grades, definition FROM instruments", []) {
+            guard let id = r.int(0), let code = r.text(1), let kind = r.text(3).flatMap(InstrumentKind.init(rawValue:)),
+                  let subtasks = try? JSONText.decode([Subtask].self, r.text(6) ?? "[]") else { continue }
+            out[code] = Instrument(id: InstrumentID(id), code: code, name: r.text(2) ?? code, kind: kind, language: r.text(4) ?? "",
+                                   grades: (r.text(5) ?? "").split(separator: ",").compactMap { Int($0) }, subtasks: subtasks)
+        }
+        return out
+    }
+
     /// The org unit with this code at the shallowest level (codes are unique within a level).
     public func orgUnit(code: String) async throws -> OrgUnit? {
         try await database.query("SELECT \(Self.orgUnitColumns) FROM org_units WHERE code = ? ORDER BY depth, id", .text(code)).first.map(Self.orgUnit)

@@ -145,14 +145,18 @@ enum RecordRows {
                         [.int(x.id.rawValue), .text(x.code), .text(x.name), .text(x.kind.rawValue), .text(x.language),
                          .text(x.grades.map(String.init).joined(separator: ",")), .text(try JSONText.encode(x.subtasks))] + p(i)
                     }),
-                TableRows(table: "benchmarks", columns: ["instrument_id", "subtask_code", "grade", "language", "threshold"],
+                TableRows(table: "benchmarks", columns: ["instrument_id", "subtask_code", "grade", "language", "threshold",
+                                                         "partially_min", "mpl", "exceeds_min"],
                     rows: instruments.flatMap { x in
                         x.subtasks.flatMap { t in
                             // one threshold per grade and language; a repeated pair keeps the first
                             var seen = Set<String>()
                             return t.benchmarks.compactMap { b -> [SQLValue]? in
                                 guard seen.insert("\(b.grade)|\(b.language)").inserted else { return nil }
-                                return [.int(x.id.rawValue), .text(t.code), .int(Int64(b.grade)), .text(b.language), .double(b.threshold)]
+                                // The Global Proficiency Framework cut-offs; without them the benchmark is the minimum level.
+                                func cut(_ level: ProficiencyLevel) -> Double? { b.levelCutoffs.first { $0.level == level }?.minimum }
+                                return [.int(x.id.rawValue), .text(t.code), .int(Int64(b.grade)), .text(b.language), .double(b.threshold),
+                                        SQLValue(cut(.partiallyMeets)), .double(cut(.meets) ?? b.threshold), SQLValue(cut(.exceeds))]
                             }
                         }
                     }),
@@ -170,6 +174,11 @@ enum RecordRows {
                             .text(r.subtaskCode), .int(Int64(yearID)), .int(Int64(r.grade)), .text(r.date.iso), .text(r.assessor),
                             .text(r.mode.rawValue), .double(r.weight), SQLValue(r.attempted), SQLValue(r.incorrect),
                             SQLValue(r.secondsRemaining), SQLValue(r.score), SQLValue(r.level), SQLValue(r.responses)] + p(i)
+                })]
+        case .population(let counts):
+            return [TableRows(table: "population", columns: ["org_unit_id", "year", "age", "sex", "people", "file_id", "src_row"],
+                rows: counts.enumerated().map { i, c in
+                    [.int(c.orgUnitID.rawValue), .int(Int64(c.year)), .int(Int64(c.age)), .text(c.sex.rawValue), .int(Int64(c.count))] + p(i)
                 })]
         case .visits(let visits):
             return [

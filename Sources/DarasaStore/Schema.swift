@@ -679,5 +679,91 @@ public enum Schema {
             """,
             "CREATE INDEX signoffs_unit ON signoffs (org_unit_id, domain, year_id)",
         ]),
+        // Indicators broken down by who is being left behind (docs/indicators.md): school-age
+        // population for enrolment ratios; proficiency cut-offs beside each benchmark (SDG 4.1.1);
+        // and two summary "cubes" that carry every learner characteristic an indicator can be
+        // cut by, two or three at a time, with flows, attendance and assessment in one row per
+        // school × year × grade × sex × disability × age × home language.
+        Migration("0012_indicator_cubes", [
+            """
+            CREATE TABLE population (
+              org_unit_id BIGINT NOT NULL REFERENCES org_units (id),
+              year INTEGER NOT NULL,
+              age INTEGER NOT NULL CHECK (age BETWEEN 0 AND 120),
+              sex TEXT NOT NULL CHECK (sex IN ('female', 'male')),
+              people BIGINT NOT NULL CHECK (people >= 0),
+              file_id BIGINT REFERENCES import_files (id),
+              src_row INTEGER,
+              PRIMARY KEY (org_unit_id, year, age, sex)
+            )
+            """,
+            "ALTER TABLE benchmarks ADD COLUMN partially_min DOUBLE PRECISION",
+            "ALTER TABLE benchmarks ADD COLUMN mpl DOUBLE PRECISION",
+            "ALTER TABLE benchmarks ADD COLUMN exceeds_min DOUBLE PRECISION",
+            // Until the instruments are imported again, the minimum proficiency level is the benchmark.
+            "UPDATE benchmarks SET mpl = threshold",
+            """
+            CREATE TABLE summary_learner_cube (
+              school_id BIGINT NOT NULL REFERENCES schools (id),
+              year_id INTEGER NOT NULL,
+              grade INTEGER NOT NULL,
+              sex TEXT NOT NULL,
+              disability SMALLINT NOT NULL,
+              age INTEGER NOT NULL,
+              language TEXT NOT NULL,
+              learners INTEGER NOT NULL,
+              enrolled INTEGER NOT NULL,
+              active INTEGER NOT NULL,
+              new_entrants INTEGER NOT NULL,
+              repeaters INTEGER NOT NULL,
+              promoted INTEGER NOT NULL,
+              repeating INTEGER NOT NULL,
+              dropped_out INTEGER NOT NULL,
+              completed INTEGER NOT NULL,
+              transferred_out INTEGER NOT NULL,
+              attending INTEGER NOT NULL,
+              recorded_days BIGINT NOT NULL,
+              present_days BIGINT NOT NULL,
+              absent_days BIGINT NOT NULL,
+              chronic_base INTEGER NOT NULL,
+              chronically_absent INTEGER NOT NULL,
+              assessed INTEGER NOT NULL,
+              PRIMARY KEY (school_id, year_id, grade, sex, disability, age, language)
+            )
+            """,
+            "CREATE INDEX summary_learner_cube_year ON summary_learner_cube (year_id)",
+            """
+            CREATE TABLE summary_learning_cube (
+              school_id BIGINT NOT NULL REFERENCES schools (id),
+              year_id INTEGER NOT NULL,
+              period INTEGER NOT NULL,
+              instrument_id BIGINT NOT NULL REFERENCES instruments (id),
+              subtask_code TEXT NOT NULL,
+              mode TEXT NOT NULL,
+              grade INTEGER NOT NULL,
+              sex TEXT NOT NULL,
+              disability SMALLINT NOT NULL,
+              age INTEGER NOT NULL,
+              language TEXT NOT NULL,
+              level INTEGER NOT NULL,
+              proficiency INTEGER NOT NULL,
+              results INTEGER NOT NULL,
+              scored INTEGER NOT NULL,
+              zero_scores INTEGER NOT NULL,
+              with_benchmark INTEGER NOT NULL,
+              at_benchmark INTEGER NOT NULL,
+              score_sum DOUBLE PRECISION NOT NULL,
+              w_results DOUBLE PRECISION NOT NULL,
+              w_scored DOUBLE PRECISION NOT NULL,
+              w_zero_scores DOUBLE PRECISION NOT NULL,
+              w_with_benchmark DOUBLE PRECISION NOT NULL,
+              w_at_benchmark DOUBLE PRECISION NOT NULL,
+              w_score_sum DOUBLE PRECISION NOT NULL,
+              PRIMARY KEY (school_id, year_id, period, instrument_id, subtask_code, mode, grade, sex, disability, age,
+                           language, level, proficiency)
+            )
+            """,
+            "CREATE INDEX summary_learning_cube_year ON summary_learning_cube (year_id, subtask_code)",
+        ], rebuildsSummaries: true),
     ]
 }

@@ -149,19 +149,10 @@ public enum XLSXWriter {
         if !inlineStrings { parts.append(("xl/sharedStrings.xml", Data(sst))) }
         for (i, x) in sheetXML.enumerated() { parts.append(("xl/worksheets/sheet\(i + 1).xml", Data(x))) }
 
-        try? FileManager.default.removeItem(at: url)
-        let archive: Archive
         do {
-            archive = try Archive(url: url, accessMode: .create)
-        } catch {
-            throw XLSXWriteError(description: "Could not create the workbook \(url.lastPathComponent); check that the folder is writable.")
-        }
-        for (path, data) in parts {
-            try archive.addEntry(with: path, type: .file, uncompressedSize: Int64(data.count),
-                                 modificationDate: fixedDate, permissions: 0o644, compressionMethod: .deflate,
-                                 provider: { position, size in
-                                     data.subdata(in: Int(position)..<Int(position) + size)
-                                 })
+            try ZipPackage.write(parts, to: url)
+        } catch let e as XLSXWriteError {
+            throw XLSXWriteError(description: e.description.replacingOccurrences(of: "the file", with: "the workbook"))
         }
     }
 
@@ -213,4 +204,33 @@ extension Array where Element == UInt8 {
 /// The workbook could not be written (the folder is not writable).
 public struct XLSXWriteError: Error, Sendable, CustomStringConvertible {
     public var description: String
+}
+
+/// A ZIP package (an XLSX workbook, a OneRoster bundle) written deterministically: parts in the
+/// order given, each deflated, with a fixed modification time.
+public enum ZipPackage {
+    public static func write(_ parts: [(String, Data)], to url: URL) throws {
+        try? FileManager.default.removeItem(at: url)
+        let archive: Archive
+        do {
+            archive = try Archive(url: url, accessMode: .create)
+        } catch {
+            throw XLSXWriteError(description: "Could not create the file \(url.lastPathComponent); check that the folder is writable.")
+        }
+        for (path, data) in parts {
+            try archive.addEntry(with: path, type: .file, uncompressedSize: Int64(data.count),
+                                 modificationDate: XLSXWriter.fixedDate, permissions: 0o644, compressionMethod: .deflate,
+                                 provider: { position, size in
+                                     data.subdata(in: Int(position)..<Int(position) + size)
+                                 })
+        }
+    }
+
+    /// The package as bytes (written through a temporary file).
+    public static func data(_ parts: [(String, Data)]) throws -> Data {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("darasa-\(UUID().uuidString).zip")
+        defer { try? FileManager.default.removeItem(at: url) }
+        try write(parts, to: url)
+        return try Data(contentsOf: url)
+    }
 }

@@ -39,14 +39,19 @@ import Testing
         let root = try #require(try await store.rootOrgUnit())
         let scope = AccessScope(role: .nationalAnalyst, orgUnitID: root.id, orgPath: root.path)
         let engineUnderTest = IndicatorEngine(store: store)
-        for indicator in IndicatorDefinition.catalogue {
-            let national = try await engineUnderTest.table(indicator, yearID: year, depth: 0, by: .none, scope: scope, suppress: false)
-            let districts = try await engineUnderTest.table(indicator, yearID: year, depth: 2, by: .none, scope: scope, suppress: false)
-            // every measure splits by locality; learner measures by sex too
-            let split: Breakdown = indicator.measure.breakdowns.contains(.sex) ? .sex : .locality
-            let bySex = try await engineUnderTest.table(indicator, yearID: year, depth: 0, by: split, scope: scope, suppress: false)
+        for indicator in engineUnderTest.catalogue.indicators where indicator.method == .ratio || indicator.method == .complement {
+            let yearID = indicator.year == .outcomes ? try await store.latestYearWithOutcomes() : year
+            let national = try await engineUnderTest.table(indicator, yearID: yearID, depth: 0, scope: scope, suppress: false)
+            let districts = try await engineUnderTest.table(indicator, yearID: yearID, depth: 2, scope: scope, suppress: false)
+            // every learner or school measure splits by locality and poverty quintile; learner measures by sex and disability too
+            let allowed = engineUnderTest.breakdowns(for: indicator)
+            let splits = [[Breakdown.sex], [.locality], [.sex, .locality], [.disability, .povertyQuintile]].filter { allowed.isSuperset(of: $0) }
             let n = try #require(national.rows.first, "\(indicator.id) has a national row")
-            for parts in [districts.rows, bySex.rows] {
+            var tables = [districts.rows]
+            for split in splits {
+                tables.append(try await engineUnderTest.table(indicator, yearID: yearID, depth: 0, by: split, scope: scope, suppress: false).rows)
+            }
+            for parts in tables {
                 #expect(abs(parts.reduce(0) { $0 + $1.numerator } - n.numerator) < 1e-6, "\(indicator.id) numerators add up")
                 #expect(abs(parts.reduce(0) { $0 + $1.denominator } - n.denominator) < 1e-6, "\(indicator.id) denominators add up")
             }
@@ -63,7 +68,7 @@ import Testing
         let y = SQLValue.int(Int64(year))
         let indicators = IndicatorEngine(store: store)
         func national(_ id: String) async throws -> IndicatorRow {
-            try #require(try await indicators.table(IndicatorDefinition.named(id)!, yearID: year, depth: 0, by: .none,
+            try #require(try await indicators.table(indicators.catalogue.named(id)!, yearID: year, depth: 0,
                                                     scope: scope, suppress: false).rows.first)
         }
         let active = try await store.database.scalarInt(

@@ -17,8 +17,8 @@ import Testing
         let store = try await TestEngine.sqlite.makeStore()
         try await TinyCountry.load(into: store)
         let scope = AccessScope(role: .nationalAnalyst, orgUnitID: TinyCountry.country, orgPath: "/TL/")
-        let table = try await IndicatorEngine(store: store).table(IndicatorDefinition.named("attendance_rate")!, yearID: 2025,
-                                                                  depth: 2, by: .sex, scope: scope, suppress: false)
+        let table = try await IndicatorEngine(store: store).table(IndicatorCatalogue.shipped.named("attendance_rate")!, yearID: 2025,
+                                                                  depth: 2, by: [.sex], scope: scope, suppress: false)
         await store.close()
         return table
     }
@@ -63,14 +63,14 @@ import Testing
     @Test func sdmxCSVUsesSexCodesAndPercentages() async throws {
         let csv = StandardExports.sdmxCSV(try await attendanceBySex(), mapping: Self.mapping)
         let lines = csv.split(separator: "\n")
-        #expect(lines.first == "DATAFLOW,REF_AREA,INDICATOR,SEX,GRADE,LOCATION,DISABILITY,TIME_PERIOD,OBS_VALUE,UNIT_MEASURE,OBS_STATUS")
+        #expect(lines.first == "DATAFLOW,REF_AREA,INDICATOR,SEX,AGE,GRADE,LOCATION,WEALTH_QUINTILE,DISABILITY,TIME_PERIOD,OBS_VALUE,LOWER_BOUND,UPPER_BOUND,UNIT_MEASURE,OBS_STATUS")
         #expect(lines.count == 5)
-        #expect(lines.contains { $0.contains(",uidD1,ATT_RATE,F,_T,_T,_T,2025,\(String(format: "%.2f", 8100.0 / 82.0)),PT,A") })
+        #expect(lines.contains { $0.contains(",uidD1,ATT_RATE,F,_T,_T,_T,_T,_T,2025,\(String(format: "%.2f", 8100.0 / 82.0)),,,PT,A") })
     }
 
     @Test func withheldCellsAreLeftOutNotSentAsZero() async throws {
         var table = try await attendanceBySex()
-        table.rows = IndicatorEngine.suppress(table.rows, minimum: 10, breakdown: .sex)
+        table.rows = IndicatorEngine.suppress(table.rows, minimum: 10, breakdowns: 1)
         let json = try StandardExports.dhis2(table, mapping: Self.mapping)
         #expect(!json.contains("\"value\""))
         #expect(StandardExports.sdmxCSV(table, mapping: nil).split(separator: "\n").count == 1)

@@ -1,3 +1,4 @@
+import DarasaAnalytics
 import DarasaCore
 import DarasaImport
 import DarasaIngest
@@ -34,6 +35,48 @@ import ZIPFoundation
             if let i = lines.firstIndex(where: { $0.hasPrefix(key + ",") }) { lines[i] = key + "," + value } else { lines.append(key + "," + value) }
         }
         try (lines.joined(separator: "\n") + "\n").write(to: url, atomically: true, encoding: .utf8)
+    }
+
+    /// Darasa's own OneRoster export reads back through the shipped mappings into an empty store:
+    /// the same learners (names, sex, birth date, home language, functioning) in the same classes.
+    @Test(arguments: TestEngine.available)
+    func darasasOneRosterExportRoundTrips(engine: TestEngine) async throws {
+        let source = try await ImporterTests().loadedStore(engine)
+        defer { Task { await source.close() } }
+        let root = try #require(try await source.rootOrgUnit())
+        let year = try #require(try await source.latestYearID())
+        let extract = try #require(try await source.rosterExtract(underPath: root.path, yearID: year))
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("darasa-or-export-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        let bundleURL = dir.appendingPathComponent("darasa-roster.zip")
+        try OneRosterExport.zip(extract).write(to: bundleURL)
+
+        let target = try await engine.makeStore()
+        defer { Task { await target.close() } }
+        let schools = try ImporterTests.mapping("01-schools.yaml")
+        _ = try await Importer(store: target, user: "test").run(schools, files: try ImportFile.select(ImporterTests.country, mapping: schools))
+        let mappings = try ["04-calendar.yaml", "10-learners.yaml", "30-enrolments.yaml"].map(ImporterTests.mapping)
+        for (m, files) in zip(mappings, try ImportFile.select(bundleURL, mappings: mappings)) {
+            let r = try await Importer(store: target, user: "test").run(m, files: files)
+            #expect(r.addsUp && r.quarantined == 0 && r.rowsRead > 0, "\(m.file): \(r.summary) \(r.sampleProblems)")
+        }
+        func classes(_ store: DarasaStore) async throws -> Set<String> {
+            Set(try await store.database.query("""
+                SELECT k.source_key, s.official_code, e.grade, e.section FROM enrolments e JOIN schools s ON s.id = e.school_id
+                JOIN learner_source_keys k ON k.learner_id = e.learner_id AND k.source = 'oneroster' WHERE e.year_id = ?
+                """, [.int(Int64(year))]).map { r in (0..<4).map { r.text($0) ?? "" }.joined(separator: "|") })
+        }
+        func people(_ store: DarasaStore) async throws -> Set<String> {
+            Set(try await store.database.query("""
+                SELECT k.source_key, l.given_name, l.family_name, l.sex, l.birth_date, l.home_language, l.wg_walking, l.wg_cognition
+                FROM learners l JOIN learner_source_keys k ON k.learner_id = l.id AND k.source = 'oneroster'
+                WHERE l.id IN (SELECT learner_id FROM enrolments WHERE year_id = ?)
+                """, [.int(Int64(year))]).map { r in (0..<8).map { r.text($0) ?? "" }.joined(separator: "|") })
+        }
+        let expected = try await classes(source)
+        #expect(!expected.isEmpty)
+        #expect(try await classes(target) == expected)
+        #expect(try await people(target) == (try await people(source)))
     }
 
     @Test(arguments: TestEngine.available)

@@ -44,6 +44,7 @@ func kind(_ batch: RecordBatch) -> String {
     case .instruments: "instruments"
     case .assessmentResults: "assessmentResults"
     case .visits: "visits"
+    case .population: "population"
     }
 }
 

@@ -166,24 +166,9 @@ public struct QualityRules: Sendable, Codable, Hashable {
         func fail(_ node: Node?, _ problem: String, _ fix: String) -> RulesError {
             RulesError(file: file, line: node?.mark?.line, problem: problem, fix: fix)
         }
-        let root: Node
-        do {
-            guard let node = try Yams.compose(yaml: text) else {
-                throw RulesError(file: file, problem: "the rules file is empty", fix: "Start from quality/rules.yaml")
-            }
-            root = node
-        } catch let e as RulesError { throw e } catch let e as YamlError {
-            var line: Int?, problem = "syntax error"
-            switch e {
-            case .scanner(_, let p, let mark, _), .parser(_, let p, let mark, _), .composer(_, let p, let mark, _): line = mark.line; problem = p
-            case .duplicatedKeysInMapping(let keys, let context):
-                throw RulesError(file: file, line: context.mark.line, problem: "\(keys.joined(separator: ", ")) appears twice",
-                                 fix: "Keep one of the two (a rule name, or a setting within a rule)")
-            default: break
-            }
-            throw RulesError(file: file, line: line, problem: "the file is not valid YAML (\(problem))", fix: "Check the indentation and the quoting around that line")
-        } catch {
-            throw RulesError(file: file, problem: "the file is not valid YAML", fix: "Check the indentation and quoting")
+        let root = try YAMLFile.compose(text, emptyFix: "Start from quality/rules.yaml") { line, problem, fix in
+            RulesError(file: file, line: line, problem: problem == "the file is empty" ? "the rules file is empty" : problem,
+                       fix: problem.hasSuffix("appears twice") ? "Keep one of the two (a rule name, or a setting within a rule)" : fix)
         }
         guard let top = root.mapping else { throw fail(root, "the file should start with `rules:`", "Start from quality/rules.yaml") }
         var rulesNode: Node?

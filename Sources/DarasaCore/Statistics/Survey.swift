@@ -85,17 +85,44 @@ public enum Survey {
     private static func estimate<Cluster: Hashable>(_ observations: [SurveyObservation<Cluster>], design: Design,
                                                     interval: IntervalReference, confidenceLevel: Double,
                                                     clipToUnit: Bool) throws(StatisticsError) -> SurveyEstimate? {
-        guard confidenceLevel > 0, confidenceLevel < 1 else {
-            throw StatisticsError(.outOfDomain, "The confidence level must lie strictly between 0 and 1.")
-        }
         guard observations.allSatisfy({ $0.value.isFinite && $0.weight.isFinite && $0.weight >= 0 }) else {
             throw StatisticsError(.outOfDomain, "Survey weights must be zero or positive, and values and weights finite.")
         }
-        let totalWeight = Descriptive.compensatedSum(observations.map(\.weight))
-        guard !observations.isEmpty, totalWeight > 0 else { return nil }
-        let ratio = Descriptive.compensatedSum(observations.map { $0.weight * $0.value }) / totalWeight
-        var clusterTotals: [Cluster: Double] = [:]
-        for o in observations { clusterTotals[o.cluster, default: 0] += o.weight * (o.value - ratio) / totalWeight }
+        var totals: [Cluster: (y: Double, x: Double)] = [:]
+        for o in observations {
+            let t = totals[o.cluster] ?? (0, 0)
+            totals[o.cluster] = (t.y + o.weight * o.value, t.x + o.weight)
+        }
+        guard var e = try ratio(clusterTotals: Array(totals.values), design: design, interval: interval,
+                                confidenceLevel: confidenceLevel, clipToUnit: clipToUnit) else { return nil }
+        e.observations = observations.count
+        return e
+    }
+
+    /// A ratio estimator R̂ = Σ_h Y_h / Σ_h X_h from per-cluster weighted totals (Y_h = Σ w y,
+    /// X_h = Σ w x over the cluster's records), with its Taylor-linearised standard error
+    /// (Wolter 2007 §6.5; what R's `svyratio` gives for `svydesign(ids = ~school, weights = ~w)`):
+    ///
+    ///     Z_h = (Y_h − R̂ X_h) / Σ X,   V̂(R̂) = G/(G − 1) Σ_h (Z_h − Z̄)².
+    ///
+    /// A weighted mean is the ratio with x = 1, a weighted proportion the mean of 0/1 values: so
+    /// totals kept per school in a summary table are enough for a design-based interval, without
+    /// the records. `observations` in the result is the number of clusters (the caller knows the
+    /// records). nil when there are no clusters or Σ X = 0; SE nil with fewer than two clusters of
+    /// a cluster sample. Throws `.outOfDomain` for a non-finite total or a confidence level
+    /// outside (0, 1). O(G).
+    public static func ratio(clusterTotals: [(y: Double, x: Double)], design: Design = .clusterSample,
+                             interval: IntervalReference = .studentT, confidenceLevel: Double = 0.95,
+                             clipToUnit: Bool = false) throws(StatisticsError) -> SurveyEstimate? {
+        guard confidenceLevel > 0, confidenceLevel < 1 else {
+            throw StatisticsError(.outOfDomain, "The confidence level must lie strictly between 0 and 1.")
+        }
+        guard clusterTotals.allSatisfy({ $0.y.isFinite && $0.x.isFinite }) else {
+            throw StatisticsError(.outOfDomain, "Survey weights must be zero or positive, and values and weights finite.")
+        }
+        let totalX = Descriptive.compensatedSum(clusterTotals.map(\.x))
+        guard !clusterTotals.isEmpty, totalX > 0 else { return nil }
+        let ratio = Descriptive.compensatedSum(clusterTotals.map(\.y)) / totalX
         let g = clusterTotals.count
         func clip(_ range: ClosedRange<Double>) -> ClosedRange<Double> {
             clipToUnit ? max(0, range.lowerBound)...min(1, range.upperBound) : range
@@ -103,15 +130,15 @@ public enum Survey {
         switch design {
         case .census:
             return SurveyEstimate(estimate: ratio, standardError: 0, confidenceInterval: ratio...ratio, degreesOfFreedom: nil,
-                                  observations: observations.count, clusters: g, sumOfWeights: totalWeight)
+                                  observations: g, clusters: g, sumOfWeights: totalX)
         case .clusterSample:
             guard g >= 2 else {
                 return SurveyEstimate(estimate: ratio, standardError: nil, confidenceInterval: nil, degreesOfFreedom: nil,
-                                      observations: observations.count, clusters: g, sumOfWeights: totalWeight)
+                                      observations: g, clusters: g, sumOfWeights: totalX)
             }
-            let totals = Array(clusterTotals.values)
-            let meanTotal = Descriptive.compensatedSum(totals) / Double(g)
-            let variance = Double(g) / Double(g - 1) * Descriptive.compensatedSum(totals.map { ($0 - meanTotal) * ($0 - meanTotal) })
+            let z = clusterTotals.map { ($0.y - ratio * $0.x) / totalX }
+            let meanZ = Descriptive.compensatedSum(z) / Double(g)
+            let variance = Double(g) / Double(g - 1) * Descriptive.compensatedSum(z.map { ($0 - meanZ) * ($0 - meanZ) })
             let se = variance.squareRoot()
             let level = 1 - (1 - confidenceLevel) / 2
             let q: Double?
@@ -126,7 +153,7 @@ public enum Survey {
             }
             return SurveyEstimate(estimate: ratio, standardError: se,
                                   confidenceInterval: q.map { clip((ratio - $0 * se)...(ratio + $0 * se)) },
-                                  degreesOfFreedom: df, observations: observations.count, clusters: g, sumOfWeights: totalWeight)
+                                  degreesOfFreedom: df, observations: g, clusters: g, sumOfWeights: totalX)
         }
     }
 }

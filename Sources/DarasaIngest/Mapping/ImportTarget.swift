@@ -19,6 +19,7 @@ public enum ImportTarget: String, Sendable, CaseIterable, Codable {
     case visits
     case instruments
     case assessmentResults = "assessment_results"
+    case population
 
     public var fields: [TargetField] {
         switch self {
@@ -147,6 +148,12 @@ public enum ImportTarget: String, Sendable, CaseIterable, Codable {
              TargetField("assessor", .text, "who assessed"),
              TargetField("mode", .mode, "census (every child) or sample (default census)"),
              TargetField("weight", .number, "the sampling weight (default 1)")]
+        case .population:
+            [TargetField("area", .area, required: true, "the code of the area the figures are for (any level: a district, a region, the country)"),
+             TargetField("year", .integer, required: true, "the calendar year of the projection (matched to the school year starting in it)"),
+             TargetField("age", .integer, required: true, "age in completed years"),
+             TargetField("sex", .sex, required: true, "female or male"),
+             TargetField("population", .integer, required: true, "the number of people of that age and sex")]
         case .teacherAttendance:
             [TargetField("teacher", .teacher, required: true, "the teacher's identifier (in `source`, default this mapping's source)"),
              TargetField("school", .school, "the school code (default: the teacher's posting on that day)"),
@@ -165,6 +172,8 @@ public enum FieldKind: String, Sendable {
     /// References, resolved against what is already stored: a school code, a learner's or a
     /// teacher's source key.
     case school, learner, teacher
+    /// An org unit's code (any level of the hierarchy).
+    case area
 
     /// Words every mapping understands without a `values:` map (case-insensitive).
     var builtInValues: [String: String] {

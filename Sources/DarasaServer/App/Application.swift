@@ -18,6 +18,10 @@ public struct ServerSettings: Sendable {
     public var demoMode: Bool
     /// The data-quality rules run after every import (nil: the shipped rules).
     public var qualityRules: QualityRules?
+    /// The indicator catalogue the API and pages offer (default: indicators/catalogue.yaml as shipped).
+    public var catalogue: IndicatorCatalogue = .shipped
+    /// Identifiers for DHIS2, ADX and SDMX downloads (nil: Darasa's own codes, `idScheme: CODE`).
+    public var exportMapping: ExportMapping?
 
     public init(host: String = "127.0.0.1", port: Int = 8080, secureCookies: Bool = false,
                 sessionLifetime: Int64 = 8 * 3600, demoMode: Bool = false) {

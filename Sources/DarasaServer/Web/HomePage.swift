@@ -55,8 +55,8 @@ struct WebRoutes {
             metrics.append(["key": "pupil-teacher-ratio", "label": "Pupils per teacher", "value": Format.ratio(model.pupilTeacherRatio),
                             "note": "\(Format.count(model.teachers)) teachers in post"])
         }
-        if role != .teacher, let year = model.yearID, let zero = IndicatorDefinition.named("orf_zero_share") {
-            let table = try await IndicatorEngine(store: services.store).table(zero, yearID: year, depth: model.unit.depth, by: .none,
+        if role != .teacher, let year = model.yearID, let zero = services.settings.catalogue.named("orf_zero_share") {
+            let table = try await IndicatorEngine(store: services.store, catalogue: services.settings.catalogue).table(zero, yearID: year, depth: model.unit.depth, by: [],
                                                                                scope: scope, suppress: role.needsSmallCellSuppression)
             if let row = table.rows.first(where: { $0.unitID == model.unit.id.rawValue }) {
                 let shown = row.value.map { "\(Int(($0 * 10).rounded())) in 10" } ?? (row.withheld == "small_cell" ? "withheld (n<10)" : "no data")
