@@ -101,6 +101,7 @@ let package = Package(
         ]),
         .testTarget(name: "DarasaAnalyticsTests", dependencies: [
             "DarasaAnalytics", "DarasaStore", "DarasaCore", "DarasaTestSupport", "DarasaGenerator", "DarasaIngest",
+            .product(name: "PropertyBased", package: "swift-property-based"),
         ]),
         .testTarget(name: "DarasaServerTests", dependencies: [
             "DarasaServer", "DarasaStore", "DarasaSQLite", "DarasaCore", "DarasaTestSupport", "DarasaAnalytics",

@@ -1,4 +1,5 @@
 import ArgumentParser
+import DarasaAnalytics
 import DarasaServer
 import DarasaStore
 import Foundation
@@ -17,6 +18,12 @@ struct ServerOptions: ParsableArguments {
 
     @Option(help: "A data-quality rules file (default: the shipped quality/rules.yaml); checked at start.")
     var qualityRules: String?
+
+    @Option(help: "An indicator catalogue (default: the shipped indicators/catalogue.yaml); checked at start.")
+    var indicators: String?
+
+    @Option(help: "A JSON file mapping indicators and categories to DHIS2/SDMX identifiers, for downloads (docs/indicators.md).")
+    var exportMapping: String?
 
     mutating func validate() throws {
         guard (0...65535).contains(port) else { throw ValidationError("--port must be between 1 and 65535 (0 picks a free port); \(port) is not.") }
@@ -44,6 +51,10 @@ func serve(_ db: DarasaStore, _ options: ServerOptions, demo: Bool, banner: [Str
     logger.logLevel = ProcessInfo.processInfo.environment["LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:)) ?? .warning
     var settings = ServerSettings(host: options.host, port: options.port, secureCookies: options.secureCookies, demoMode: demo)
     settings.qualityRules = try loadRules(options.qualityRules)
+    if let file = options.indicators {
+        settings.catalogue = try IndicatorCatalogue.load(url: URL(fileURLWithPath: file), displayName: file)
+    }
+    settings.exportMapping = try options.exportMapping.map { try ExportMapping.load($0) }
     let app = try buildApplication(store: db, settings: settings, logger: logger) { port in
         say("Darasa is ready at http://\(options.host):\(port)")
         for line in banner { say(line) }

@@ -141,8 +141,27 @@ def test_export_after_demo_load(tmp_path):
     assert lines[0].startswith("indicator,year,level,unit_code")
     assert len(lines) > 2
     out = tmp_path / "dv.json"
-    p = run("export", "enrolment", "--data-dir", d, "--format", "dhis2-json")
-    assert_one_clear_sentence(p, "--mapping")
+    # Without a mapping DHIS2 gets Darasa's own codes, said so in the payload.
+    p = run("export", "enrolment", "--data-dir", d, "--format", "dhis2-json", "--level", "1")
+    assert p.returncode == 0, p.stderr
+    assert '"idScheme" : "CODE"' in p.stdout and '"dataElement" : "ENROLMENT"' in p.stdout
+    # Two breakdowns at once, as a workbook.
+    xlsx = tmp_path / "ner.xlsx"
+    p = run("export", "net_enrolment_ratio", "--data-dir", d, "--level", "1", "--by", "sex", "--format", "xlsx", "--out", str(xlsx))
+    assert p.returncode == 0, p.stderr
+    assert xlsx.read_bytes()[:2] == b"PK"
+    # A level below the population figures, a breakdown the sources lack, a bad format: one sentence each.
+    assert_one_clear_sentence(run("export", "net_enrolment_ratio", "--data-dir", d, "--level", "3"), "choose level 2 or above")
+    assert_one_clear_sentence(run("export", "net_enrolment_ratio", "--data-dir", d, "--by", "locality"), "cannot be broken down by locality")
+    assert_one_clear_sentence(run("export", "enrolment", "--data-dir", d, "--format", "pdf"), "--format")
+    assert_one_clear_sentence(run("export", "--data-dir", d, "--format", "oneroster", "--out", str(tmp_path / "r.zip")), "--unit")
+    roster = tmp_path / "roster.zip"
+    p = run("export", "--data-dir", d, "--format", "oneroster", "--unit", "D001", "--out", str(roster))
+    assert p.returncode == 0, p.stderr
+    assert roster.read_bytes()[:2] == b"PK"
+    bad_catalogue = tmp_path / "catalogue.yaml"
+    bad_catalogue.write_text("indicators:\n  a:\n    title: A\n    definition: B\n    numerator: nothing\n    denominator: scored\n")
+    assert_one_clear_sentence(run("indicators", "check", str(bad_catalogue)), "catalogue.yaml, line 5", "is not a measure")
     bad = tmp_path / "bad.json"
     bad.write_text('{"indicators": {"enrolment": {"categoryOptionCombos": {}}}}')
     p = run("export", "enrolment", "--data-dir", d, "--format", "dhis2-json", "--mapping", str(bad), "--out", str(out))

@@ -159,7 +159,8 @@ public struct IndicatorCatalogue: Sendable, Hashable {
         var source: CubeSource?
         for m in measures {
             guard let s = CubeSource.source(of: m), !m.hasPrefix("w_") else {
-                throw fail(measureNode, "\"\(m)\" is not a measure", "Use one of: \(all.filter { !$0.hasPrefix("w_") }.joined(separator: ", "))")
+                let near = all.filter { !$0.hasPrefix("w_") }.sorted { StringSimilarity.jaroWinkler(m, $0) > StringSimilarity.jaroWinkler(m, $1) }.prefix(3)
+                throw fail(measureNode, "\"\(m)\" is not a measure", "Did you mean \(near.joined(separator: ", "))? docs/indicators.md lists them all")
             }
             if let source, source != s {
                 throw fail(measureNode, "\(what) adds \(measures.joined(separator: " + ")), which come from different summaries", "Add up measures of one kind only")
