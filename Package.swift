@@ -68,7 +68,7 @@ let package = Package(
             .product(name: "Mustache", package: "swift-mustache"),
             .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "Logging", package: "swift-log"),
-        ]),
+        ], resources: [.copy("Translations")]),
         .target(name: "DarasaCommands", dependencies: [
             "DarasaCore", "DarasaIngest", "DarasaImport", "DarasaStore", "DarasaSQLite", "DarasaPostgres", "DarasaAnalytics",
             "DarasaServer", "DarasaGenerator",

@@ -219,14 +219,14 @@ def main():
         for name, r in (("darasa", d), ("duckdb", duck[source]), ("pandas", pand[source])):
             ratio = ratios.get(f"{prefix}darasa_vs_{name}")
             print(fmt.format(source, name, r.get("files", "?"), f"{r.get('rows', 0):,}",
-                             f"{r.get('seconds', 0):.2f}", f"{r.get('rows_per_second', 0):,}",
+                             f"{r.get('seconds', 0):.2f}", f"{round(r.get('rows_per_second', 0)):,}",
                              "" if ratio is None else f"{ratio:.2f}×"))
         pr = pand[source]
         print(f"{'':<17} pandas split: read_csv {pr['read_seconds']:.2f} s, "
               f"to_sql {pr['write_seconds']:.2f} s")
     if "marks_per_second" in darasa:
         print(f"darasa registers: {darasa.get('day_marks', 0):,} day marks, "
-              f"{darasa['marks_per_second']:,} marks/s")
+              f"{round(darasa['marks_per_second']):,} marks/s")
     print("Note: " + NOTE)
 
 

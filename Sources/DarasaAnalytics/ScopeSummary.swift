@@ -70,6 +70,10 @@ public struct ScopeSummary: Sendable {
 public struct UnitFigures: Sendable {
     public var unit: OrgUnit
     public var schools: [SchoolFigures]
+    public init(unit: OrgUnit, schools: [SchoolFigures]) {
+        self.unit = unit
+        self.schools = schools
+    }
     public var enrolment: Int { schools.reduce(0) { $0 + $1.enrolment } }
     public var enrolmentFemale: Int { schools.reduce(0) { $0 + $1.enrolmentFemale } }
     public var girlsShare: Double? { enrolment > 0 ? Double(enrolmentFemale) / Double(enrolment) : nil }

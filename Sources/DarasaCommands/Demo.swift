@@ -66,9 +66,12 @@ struct Demo: AsyncParsableCommand {
                 await db.close()
                 return
             }
+            // The demo's clock stands at the last school day of its data, so registers, plans and
+            // follow-ups behave as they would on that day.
+            let lastDay = try await db.calendar().last?.schoolDays.last
             try await serve(db, server, demo: true, banner: [
                 "Demo logins (password: demo): teacher, head, district, national, admin",
-            ])
+            ] + (lastDay.map { ["The demo takes \($0.iso), the last school day of its data, as today (--today to change)."] } ?? []), today: lastDay)
         }
     }
 

@@ -1,5 +1,6 @@
 import ArgumentParser
 import DarasaAnalytics
+import DarasaCore
 import DarasaServer
 import DarasaStore
 import Foundation
@@ -25,7 +26,11 @@ struct ServerOptions: ParsableArguments {
     @Option(help: "A JSON file mapping indicators and categories to DHIS2/SDMX identifiers, for downloads (docs/indicators.md).")
     var exportMapping: String?
 
+    @Option(help: "The day to take as today, YYYY-MM-DD (default: the real date; the demo uses the last school day of its data).")
+    var today: String?
+
     mutating func validate() throws {
+        if let today, Day(iso: today) == nil { throw ValidationError("--today must be a date as YYYY-MM-DD; \(today.prefix(20)) is not.") }
         guard (0...65535).contains(port) else { throw ValidationError("--port must be between 1 and 65535 (0 picks a free port); \(port) is not.") }
     }
 }
@@ -46,7 +51,7 @@ struct Serve: AsyncParsableCommand {
 }
 
 /// Runs the HTTP server until SIGINT/SIGTERM, then closes the store.
-func serve(_ db: DarasaStore, _ options: ServerOptions, demo: Bool, banner: [String]) async throws {
+func serve(_ db: DarasaStore, _ options: ServerOptions, demo: Bool, banner: [String], today: Day? = nil) async throws {
     var logger = Logger(label: "darasa")
     logger.logLevel = ProcessInfo.processInfo.environment["LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:)) ?? .warning
     var settings = ServerSettings(host: options.host, port: options.port, secureCookies: options.secureCookies, demoMode: demo)
@@ -55,6 +60,7 @@ func serve(_ db: DarasaStore, _ options: ServerOptions, demo: Bool, banner: [Str
         settings.catalogue = try IndicatorCatalogue.load(url: URL(fileURLWithPath: file), displayName: file)
     }
     settings.exportMapping = try options.exportMapping.map { try ExportMapping.load($0) }
+    settings.today = options.today.flatMap { Day(iso: $0) } ?? today
     let app = try buildApplication(store: db, settings: settings, logger: logger) { port in
         say("Darasa is ready at http://\(options.host):\(port)")
         for line in banner { say(line) }

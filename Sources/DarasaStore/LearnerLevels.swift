@@ -7,6 +7,9 @@ public struct ReadingStatus: Sendable, Hashable {
     public var levelNames: [String]
     /// Latest oral reading fluency (correct words per minute).
     public var wordsPerMinute: Double?
+    /// Per subtask of a scored grid or questions (orf, letter_sounds, …): the Global Proficiency
+    /// Framework band of the latest result, 0 below partially meets … 3 exceeds.
+    public var bands: [String: Int] = [:]
 
     public var levelName: String? { level.flatMap { $0 < levelNames.count ? levelNames[$0] : nil } }
 }
@@ -29,6 +32,19 @@ extension DarasaStore {
             }
         }
         var out: [LearnerID: ReadingStatus] = [:]
+        // Bands from the benchmarks' cut-offs (the latest result per subtask wins).
+        for r in try await database.query("""
+            SELECT r.learner_id, r.subtask_code,
+                   CASE WHEN b.exceeds_min IS NOT NULL AND r.score >= b.exceeds_min THEN 3 WHEN r.score >= b.mpl THEN 2
+                        WHEN b.partially_min IS NOT NULL AND r.score >= b.partially_min THEN 1 ELSE 0 END
+            FROM assessment_results r JOIN instruments i ON i.id = r.instrument_id
+            JOIN benchmarks b ON b.instrument_id = r.instrument_id AND b.subtask_code = r.subtask_code AND b.grade = r.grade AND b.language = i.language
+            WHERE r.school_id = ? AND r.year_id = ? AND r.score IS NOT NULL AND b.mpl IS NOT NULL AND r.level IS NULL
+            ORDER BY r.assessed_on, r.id
+            """, .int(schoolID.rawValue), .int(Int64(yearID))) {
+            guard let id = r.int(0).map({ LearnerID($0) }), let subtask = r.text(1), let band = r.int(2) else { continue }
+            out[id, default: ReadingStatus(level: nil, levelNames: [], wordsPerMinute: nil)].bands[subtask] = Int(band)
+        }
         for r in rows {
             guard let id = r.int(0).map({ LearnerID($0) }) else { continue }
             var status = out[id] ?? ReadingStatus(level: nil, levelNames: [], wordsPerMinute: nil)

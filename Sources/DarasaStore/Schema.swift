@@ -765,5 +765,20 @@ public enum Schema {
             """,
             "CREATE INDEX summary_learning_cube_year ON summary_learning_cube (year_id, subtask_code)",
         ], rebuildsSummaries: true),
+        // District officers' coaching plans: which school to visit on which day, and why.
+        Migration("0013_planned_visits", [
+            """
+            CREATE TABLE planned_visits (
+              id {id},
+              school_id BIGINT NOT NULL REFERENCES schools (id),
+              planned_on TEXT NOT NULL,
+              officer TEXT NOT NULL,
+              reason TEXT NOT NULL,
+              status TEXT NOT NULL CHECK (status IN ('planned', 'cancelled')),
+              created_at BIGINT NOT NULL
+            )
+            """,
+            "CREATE INDEX planned_visits_school ON planned_visits (school_id, planned_on)",
+        ]),
     ]
 }

@@ -221,7 +221,7 @@ import Testing
         try await Harness.app(store).test(.router) { client in
             let session = try await client.signIn("district")
             let html = String(buffer: try await client.get("/", cookie: session.cookie).body)
-            #expect(html.contains("withheld (n&lt;10)") || html.contains("withheld (n<10)"))
+            #expect(html.contains("withheld (fewer than 10)"))
             let json = String(buffer: try await client.get("/api/v1/schools/\(Self.s1)", cookie: session.cookie).body)
             #expect(json.contains("\"suppressed\""))
             #expect(!json.contains("\"attendanceRate\":"))

@@ -22,6 +22,9 @@ public struct ServerSettings: Sendable {
     public var catalogue: IndicatorCatalogue = .shipped
     /// Identifiers for DHIS2, ADX and SDMX downloads (nil: Darasa's own codes, `idScheme: CODE`).
     public var exportMapping: ExportMapping?
+    /// The day the app takes as today (registers that may be taken, visits due, plans); nil: the
+    /// real date. The demo sets it to the last school day of its data.
+    public var today: Day?
 
     public init(host: String = "127.0.0.1", port: Int = 8080, secureCookies: Bool = false,
                 sessionLifetime: Int64 = 8 * 3600, demoMode: Bool = false) {
@@ -51,6 +54,9 @@ struct Services: Sendable {
     let pages: Pages
     let access: AccessResolver
     let imports: ImportJobs
+
+    /// Today, as the settings say (the demo's clock stands at the end of its data).
+    var today: Day { settings.today ?? Day(daysSinceEpoch: Int32(Clock.now() / 86_400)) }
 }
 
 /// Builds the router: tests drive it in-process with `app.test(.router)`.
@@ -66,6 +72,10 @@ public func buildRouter(store: DarasaStore, settings: ServerSettings) throws -> 
     APIRoutes(services: services).register(on: router.group("/api"))
     ImportRoutes(services: services).register(api: router.group("/api/v1"), web: router)
     QualityRoutes(services: services).register(api: router.group("/api/v1"), web: router)
+    DistrictPages(services: services).register(on: router)
+    ReportCardPage(services: services).register(on: router)
+    UnitsPage(services: services).register(on: router)
+    RegisterPage(services: services).register(on: router)
     return router
 }
 

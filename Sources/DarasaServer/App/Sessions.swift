@@ -5,6 +5,7 @@ import Hummingbird
 
 let sessionCookie = "darasa_session"
 let loginCSRFCookie = "darasa_login_csrf"
+let languageCookie = "darasa_lang"
 
 /// Attaches the signed-in session (if the cookie names a live one) to the request context.
 struct SessionMiddleware: RouterMiddleware {
@@ -46,15 +47,24 @@ struct AuthRoutes {
     func register(on router: Router<AppContext>) {
         router.get("/login") { request, context in
             if context.session != nil { return Response.redirect(to: "/", type: .normal) }
-            return loginPage(error: nil, status: .ok)
+            // ?lang= chooses the sign-in page's language (remembered in a cookie); signed in, the account's.
+            if let asked = request.uri.queryParameters.get("lang"), services.pages.translations.supports(asked) {
+                var response = loginPage(error: nil, status: .ok, language: asked)
+                response.setCookie(.init(name: languageCookie, value: asked, maxAge: 365 * 86_400, path: "/",
+                                         secure: services.settings.secureCookies, httpOnly: true, sameSite: .lax))
+                return response
+            }
+            return loginPage(error: nil, status: .ok, language: request.cookies[languageCookie]?.value)
         }
         router.post("/login") { request, context in try await login(request, context) }
         router.post("/logout") { request, context in try await logout(request, context) }
     }
 
-    func loginPage(error: String?, status: HTTPResponse.Status, username: String = "") -> Response {
+    func loginPage(error: String?, status: HTTPResponse.Status, username: String = "", language: String? = nil) -> Response {
         let token = Tokens.random(bytes: 16)
-        var response = services.pages.login(csrf: token, error: error, username: username, demo: services.settings.demoMode)
+        let l = services.pages.localizer(language)
+        var response = services.pages.login(csrf: token, error: error.map { l($0) }, username: username, demo: services.settings.demoMode,
+                                            language: language)
         response.status = status
         response.setCookie(.init(name: loginCSRFCookie, value: token, maxAge: 3600, path: "/login",
                                  secure: services.settings.secureCookies, httpOnly: true, sameSite: .strict))
@@ -63,21 +73,22 @@ struct AuthRoutes {
 
     func login(_ request: Request, _ context: AppContext) async throws -> Response {
         let form = try await readForm(LoginForm.self, request, context: context)
+        let language = request.cookies[languageCookie]?.value
         guard let sent = form.csrf, let expected = request.cookies[loginCSRFCookie]?.value,
               Tokens.constantTimeEqual(sent, expected) else {
-            return loginPage(error: "Your sign-in form had expired. Please sign in again.", status: .forbidden)
+            return loginPage(error: "login_expired", status: .forbidden, language: language)
         }
         let username = (form.username ?? "").trimmingCharacters(in: .whitespaces)
         let password = form.password ?? ""
         guard !username.isEmpty, !password.isEmpty, username.count <= 100, password.count <= 200 else {
-            return loginPage(error: "Enter your username and password.", status: .unauthorized, username: String(username.prefix(100)))
+            return loginPage(error: "login_missing", status: .unauthorized, username: String(username.prefix(100)), language: language)
         }
         let store = services.store
         let user = try await store.user(named: username)
         let ok = try await PasswordHasher.verify(password, hash: user?.passwordHash ?? PasswordHasher.decoy)
         guard let user, ok, !user.disabled else {
             try await store.audit(actor: username, action: "login.failed", target: "user:\(username)")
-            return loginPage(error: "That username and password do not match. Check them and try again.", status: .unauthorized, username: username)
+            return loginPage(error: "login_wrong", status: .unauthorized, username: username, language: language)
         }
         let token = Tokens.random()
         try await store.createSession(tokenHash: Tokens.sha256(token), userID: user.id, csrfToken: Tokens.random(bytes: 16),

@@ -386,7 +386,7 @@ struct ImportRoutes {
 
     func baseContext(_ session: SessionRecord, title: String) -> [String: Any] {
         ["title": title, "role": session.user.role.rawValue, "csrf": session.csrfToken,
-         "user": ["displayName": session.user.displayName, "roleTitle": session.user.role.title, "scopeName": ""]]
+         "language": session.user.language, "user": ["displayName": session.user.displayName, "roleTitle": session.user.role.title, "scopeName": ""]]
     }
 
     func batchRow(_ b: ImportBatchInfo) -> [String: Any] {

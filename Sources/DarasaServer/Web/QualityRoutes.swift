@@ -245,38 +245,34 @@ struct QualityRoutes {
         let scope = try await services.access.scope(for: user)
         let u = try await unit(unitRaw, scope)
         let anchor = try await services.store.orgUnit(id: scope.orgUnitID)
-        var ctx: [String: Any] = [
-            "title": "Data quality", "role": user.role.rawValue, "csrf": session.csrfToken,
-            "user": ["displayName": user.displayName, "roleTitle": user.role.title, "scopeName": anchor?.name ?? ""],
-            "unitName": u.name, "unitID": u.id.rawValue, "error": error as Any,
-        ]
-        if let notice, ["resolved", "approved", "withdrawn"].contains(notice) {
-            ctx["notice"] = notice == "resolved" ? "Recorded. The finding leaves the to-do list; the audit log keeps who did what."
-                : notice == "approved" ? "Approved. The data is now locked: an import that would change it is refused until the approval is withdrawn."
-                : "Approval withdrawn. Corrections can be imported again."
-        }
+        let l = services.pages.localizer(user.language)
+        var ctx = WebRoutes.frame(session, scopeName: anchor?.name ?? "", title: l("nav_quality"), nav: "quality")
+        ctx["unitName"] = u.name
+        ctx["unitID"] = u.id.rawValue
+        if let error { ctx["error"] = error }
+        if let notice, ["resolved", "approved", "withdrawn"].contains(notice) { ctx["notice"] = l("quality_notice_" + notice) }
         let isSchool = try await services.store.database.scalarInt("SELECT COUNT(*) FROM schools WHERE id = ?", [.int(u.id.rawValue)]) == 1
         // Scorecard: the unit's own trend, and its schools or sub-units.
         let trend = try await QualityStore.trend(services.store, unit: u)
         ctx["trend"] = trend.map { s -> [String: Any] in
-            var row: [String: Any] = ["year": s.yearID, "overall": pct(s.overall)]
-            for d in QualityDimension.allCases { row[d.rawValue] = pct(s.score(d)) }
+            var row: [String: Any] = ["year": s.yearID, "overall": pct(s.overall, l)]
+            for d in QualityDimension.allCases { row[d.rawValue] = pct(s.score(d), l) }
             return row
         }
         if let latest = trend.last {
             ctx["headline"] = QualityDimension.allCases.map { d in
-                ["label": d.title, "value": pct(latest.score(d)), "metric": "quality-\(d.rawValue)",
-                 "note": explain(d, latest)] as [String: Any]
+                ["label": l("col_" + d.rawValue), "value": pct(latest.score(d), l), "metric": "quality-\(d.rawValue)",
+                 "note": explain(d, latest, l)] as [String: Any]
             }
-            ctx["narrative"] = narrative(u, trend)
+            ctx["narrative"] = narrative(u, trend, l)
             ctx["latestYear"] = latest.yearID
         }
         // By source: the unit's own scores for each source in the latest year.
         var bySource: [[String: Any]] = []
         for d in QualityDomain.allCases {
             guard let s = try await QualityStore.trend(services.store, unit: u, domain: d).last else { continue }
-            var row: [String: Any] = ["source": d.title, "year": s.yearID, "overall": pct(s.overall)]
-            for dim in QualityDimension.allCases { row[dim.rawValue] = pct(s.score(dim)) }
+            var row: [String: Any] = ["source": l("domain_" + d.rawValue), "year": s.yearID, "overall": pct(s.overall, l)]
+            for dim in QualityDimension.allCases { row[dim.rawValue] = pct(s.score(dim), l) }
             bySource.append(row)
         }
         ctx["sources"] = bySource
@@ -284,8 +280,8 @@ struct QualityRoutes {
             let scores = try await QualityStore.scores(services.store, under: u)
             let year = scores.map(\.yearID).max()
             ctx["units"] = scores.filter { $0.yearID == year }.sorted { ($0.overall ?? 2, $0.unitName) < ($1.overall ?? 2, $1.unitName) }.map { s -> [String: Any] in
-                var row: [String: Any] = ["id": s.unitID, "name": s.unitName, "overall": pct(s.overall), "open": s.openFindings]
-                for d in QualityDimension.allCases { row[d.rawValue] = pct(s.score(d)) }
+                var row: [String: Any] = ["id": s.unitID, "name": s.unitName, "overall": pct(s.overall, l), "open": s.openFindings]
+                for d in QualityDimension.allCases { row[d.rawValue] = pct(s.score(d), l) }
                 return row
             }
             ctx["unitsYear"] = year ?? 0
@@ -303,12 +299,13 @@ struct QualityRoutes {
         for f in findings.prefix(100) {
             var who = ""
             if showNames, let id = f.learnerID, let l = try await services.store.learnerSummary(LearnerID(id)) { who = "\(l.given) \(l.family)" }
-            todo.append(["id": f.id, "message": f.message, "fix": f.fix, "period": f.period, "severity": f.severity.rawValue,
-                         "dimension": f.dimension.rawValue, "school": isSchool ? false as Any : schoolNames[f.schoolID] ?? "", "learner": who.isEmpty ? false as Any : who,
+            todo.append(["id": f.id, "title": l("check_" + f.check.rawValue), "message": f.message, "fix": f.fix, "period": f.period,
+                         "severity": f.severity.rawValue, "severityText": l("severity_" + f.severity.rawValue),
+                         "dimension": f.dimension.rawValue, "dimensionText": l("col_" + f.dimension.rawValue), "school": isSchool ? false as Any : schoolNames[f.schoolID] ?? "", "learner": who.isEmpty ? false as Any : who,
                          "value": f.value ?? "", "canResolve": true, "csrf": session.csrfToken])
         }
         ctx["todo"] = todo
-        ctx["todoCount"] = Format.count(try await QualityStore.openCounts(services.store, under: u.path).values.reduce(0, +))
+        ctx["todoCount"] = l.count(try await QualityStore.openCounts(services.store, under: u.path).values.reduce(0, +))
         if isSchool { ctx["sms"] = QualityText.sms(school: u.name, findings: findings).map { ["text": $0] } }
         // Sign-off at the caller's own level and unit.
         if let level = SignOff.level(for: user.role), let anchor, u.id == anchor.id {
@@ -320,51 +317,47 @@ struct QualityRoutes {
                     let mine = approvals.first { $0.unitID == anchor.id.rawValue && $0.domain == d && $0.yearID == year }
                     let higher = approvals.first { $0.domain == d && $0.yearID == year && $0.level > level }
                     let below = approvals.filter { $0.domain == d && $0.yearID == year && $0.level < level && $0.unitID != anchor.id.rawValue }.count
-                    rows.append(["domain": d.rawValue, "domainTitle": d.title, "year": year, "approved": mine != nil,
+                    rows.append(["domain": d.rawValue, "domainTitle": l("domain_" + d.rawValue), "year": year, "approved": mine != nil,
                                  "by": mine.map { "\($0.actor), \(Format.instant($0.at))" } ?? "",
-                                 "lockedAbove": higher.map { "Locked at \($0.level.rawValue) level by \($0.actor)" } ?? "",
+                                 "lockedAbove": higher.map { l("signoff_locked_above", ["level": l("signoff_level_" + $0.level.rawValue), "who": $0.actor]) } ?? "",
                                  "canAct": higher == nil, "below": below, "csrf": session.csrfToken])
                 }
             }
             ctx["signoff"] = rows
-            ctx["signoffLevel"] = level.title.lowercased()
+            ctx["signoffLevel"] = l("signoff_level_" + level.rawValue)
         }
         ctx["health"] = try await QualityStore.ruleHealth(services.store).filter { $0.resolved >= 5 && Double($0.dismissed) / Double($0.resolved) >= 0.3 }
-            .map { ["rule": $0.rule, "share": Format.percent(Double($0.dismissed) / Double($0.resolved))] }
+            .map { ["rule": $0.rule, "share": l.percent(Double($0.dismissed) / Double($0.resolved))] }
         ctx["csvHref"] = "/quality/scores.csv?unit=\(u.id.rawValue)"
         ctx["xlsxHref"] = "/quality/scores.xlsx?unit=\(u.id.rawValue)"
         return services.pages.render("quality", ctx)
     }
 
-    func pct(_ v: Double?) -> String { v.map { Format.percent($0) } ?? "–" }
+    func pct(_ v: Double?, _ l: Localizer) -> String { v.map { l.percent($0) } ?? "–" }
 
-    func explain(_ d: QualityDimension, _ s: QualityScore) -> String {
+    func explain(_ d: QualityDimension, _ s: QualityScore, _ l: Localizer) -> String {
         let c = s.checked[d] ?? 0, f = s.failed[d] ?? 0
-        switch d {
-        case .completeness: return "\(Format.count(c - f)) of \(Format.count(c)) expected forms and details received"
-        case .timeliness: return "\(Format.count(c - f)) of \(Format.count(c)) returns on time"
-        case .validity: return "\(Format.count(f)) of \(Format.count(c)) values impossible or duplicated"
-        case .consistency: return "\(Format.count(f)) of \(Format.count(c)) comparisons disagree"
-        }
+        return l("quality_explain_" + d.rawValue, ["ok": l.count(c - f), "failed": l.count(f), "all": l.count(c)])
     }
 
     /// "In 2025, 96 % of expected data arrived (up from 91 % in 2024); the weakest side is timeliness (78 %)."
-    func narrative(_ u: OrgUnit, _ trend: [QualityScore]) -> String {
+    func narrative(_ u: OrgUnit, _ trend: [QualityScore], _ l: Localizer) -> String {
         guard let latest = trend.last else { return "" }
         var text = "\(u.name), \(latest.yearID): "
         if let c = latest.score(.completeness) {
-            text += "\(Format.percent(c)) of the expected data arrived"
+            text += l("quality_narrative_arrived", ["share": l.percent(c)])
             if trend.count >= 2, let before = trend[trend.count - 2].score(.completeness) {
-                let diff = Int(((c - before) * 100).rounded())
-                text += diff == 0 ? " (as in \(trend[trend.count - 2].yearID))" : " (\(diff > 0 ? "up" : "down") from \(Format.percent(before)) in \(trend[trend.count - 2].yearID))"
+                let diff = Int(((c - before) * 100).rounded()), year = String(trend[trend.count - 2].yearID)
+                text += " " + (diff == 0 ? l("quality_narrative_same", ["year": year])
+                    : l(diff > 0 ? "quality_narrative_up" : "quality_narrative_down", ["share": l.percent(before), "year": year]))
             }
             text += ". "
         }
         let scored = QualityDimension.allCases.compactMap { d in latest.score(d).map { (d, $0) } }
         if let weakest = scored.min(by: { $0.1 < $1.1 }), weakest.1 < 0.98 {
-            text += "The weakest side is \(weakest.0.rawValue) (\(Format.percent(weakest.1))): start with the to-do list below, plainest fixes first."
+            text += l("quality_narrative_weakest", ["side": l("col_" + weakest.0.rawValue).lowercased(), "share": l.percent(weakest.1)])
         } else {
-            text += "Every side of the data scores 98 % or better."
+            text += l("quality_narrative_good")
         }
         return text
     }
@@ -440,41 +433,41 @@ struct SignOffsDTO: ResponseEncodable, Sendable { var items: [SignOffDTO] }
 
 extension Templates {
     static let quality = """
-    <h1>Data quality: {{unitName}}</h1>
+    <h1>{{t.quality_heading}}: {{unitName}}</h1>
     {{#notice}}<p class="notice" role="status">{{notice}}</p>{{/notice}}
     {{#error}}<p class="error" role="alert">{{error}}</p>{{/error}}
     {{#narrative}}<p class="narrative" data-narrative="quality">{{narrative}}</p>{{/narrative}}
-    <p class="note">Completeness: the forms and details expected, received. Timeliness: received by the deadline. Validity: values that can be right (ages, scores, one record per child). Consistency: figures that should agree (girls + boys = total, census = roll, HR = census). Each score is the share of checks passed.</p>
+    <p class="note">{{t.quality_dimensions_explained}}</p>
     {{#has_headline}}<div class="metrics">{{#headline}}<div class="metric"><div class="label">{{label}}</div><div class="value" data-metric="{{metric}}">{{value}}</div><div class="note">{{note}}</div></div>{{/headline}}</div>{{/has_headline}}
-    {{#has_trend}}<h2>Trend</h2>
-    <table data-table="quality-trend"><thead><tr><th>Year</th><th class="num">Completeness</th><th class="num">Timeliness</th><th class="num">Validity</th><th class="num">Consistency</th><th class="num">Overall</th></tr></thead>
+    {{#has_trend}}<h2>{{t.trends_heading}}</h2>
+    <table data-table="quality-trend"><thead><tr><th>{{t.col_year}}</th><th class="num">{{t.col_completeness}}</th><th class="num">{{t.col_timeliness}}</th><th class="num">{{t.col_validity}}</th><th class="num">{{t.col_consistency}}</th><th class="num">{{t.col_overall}}</th></tr></thead>
     <tbody>{{#trend}}<tr><td>{{year}}</td><td class="num">{{completeness}}</td><td class="num">{{timeliness}}</td><td class="num">{{validity}}</td><td class="num">{{consistency}}</td><td class="num">{{overall}}</td></tr>{{/trend}}</tbody></table>{{/has_trend}}
-    {{#has_sources}}<h2>By source</h2>
-    <table data-table="quality-sources"><thead><tr><th>Source</th><th>Year</th><th class="num">Completeness</th><th class="num">Timeliness</th><th class="num">Validity</th><th class="num">Consistency</th><th class="num">Overall</th></tr></thead>
+    {{#has_sources}}<h2>{{t.quality_by_source}}</h2>
+    <table data-table="quality-sources"><thead><tr><th>{{t.col_source}}</th><th>{{t.col_year}}</th><th class="num">{{t.col_completeness}}</th><th class="num">{{t.col_timeliness}}</th><th class="num">{{t.col_validity}}</th><th class="num">{{t.col_consistency}}</th><th class="num">{{t.col_overall}}</th></tr></thead>
     <tbody>{{#sources}}<tr><td>{{source}}</td><td>{{year}}</td><td class="num">{{completeness}}</td><td class="num">{{timeliness}}</td><td class="num">{{validity}}</td><td class="num">{{consistency}}</td><td class="num">{{overall}}</td></tr>{{/sources}}</tbody></table>{{/has_sources}}
-    {{#has_units}}<h2>Worst first ({{unitsYear}})</h2>
-    <table data-table="quality-units"><thead><tr><th>Unit</th><th class="num">Completeness</th><th class="num">Timeliness</th><th class="num">Validity</th><th class="num">Consistency</th><th class="num">Overall</th><th class="num">Open findings</th></tr></thead>
+    {{#has_units}}<h2>{{t.quality_worst_first}} ({{unitsYear}})</h2>
+    <table data-table="quality-units"><thead><tr><th>{{t.col_area}}</th><th class="num">{{t.col_completeness}}</th><th class="num">{{t.col_timeliness}}</th><th class="num">{{t.col_validity}}</th><th class="num">{{t.col_consistency}}</th><th class="num">{{t.col_overall}}</th><th class="num">{{t.col_open_findings}}</th></tr></thead>
     <tbody>{{#units}}<tr><td><a href="/quality?unit={{id}}">{{name}}</a></td><td class="num">{{completeness}}</td><td class="num">{{timeliness}}</td><td class="num">{{validity}}</td><td class="num">{{consistency}}</td><td class="num">{{overall}}</td><td class="num">{{open}}</td></tr>{{/units}}</tbody></table>{{/has_units}}
-    <p>Download the scorecard: <a href="{{csvHref}}" data-download="quality-csv">CSV</a> · <a href="{{xlsxHref}}" data-download="quality-xlsx">XLSX</a></p>
-    <h2 id="todo">To do ({{todoCount}} open)</h2>
-    {{#has_todo}}<ol data-list="todo">{{#todo}}<li data-finding="{{id}}" data-severity="{{severity}}"><strong>{{#school}}{{school}}: {{/school}}{{message}}</strong>{{#learner}} — <span class="learner-name">{{learner}}</span>{{/learner}} <span class="note">({{period}}, {{dimension}}, {{severity}})</span><br>{{fix}}.
-    <details><summary>Resolve</summary>
+    <p>{{t.quality_download}}: <a href="{{csvHref}}" data-download="quality-csv">CSV</a> · <a href="{{xlsxHref}}" data-download="quality-xlsx">XLSX</a></p>
+    <h2 id="todo">{{t.quality_todo}} ({{todoCount}} {{t.quality_open}})</h2>
+    {{#has_todo}}<ol data-list="todo">{{#todo}}<li data-finding="{{id}}" data-severity="{{severity}}"><strong>{{#school}}{{school}}: {{/school}}{{title}}</strong>{{#learner}} — <span class="learner-name">{{learner}}</span>{{/learner}} <span class="note">({{period}}, {{dimensionText}}, {{severityText}})</span><br>{{message}}. {{fix}}.
+    <details><summary>{{t.quality_resolve}}</summary>
     <form method="post" action="/quality/findings/{{id}}"><input type="hidden" name="csrf" value="{{csrf}}">
-    <label><input type="radio" name="action" value="corrected" required style="width:auto"> Corrected: the right value is</label><input name="value" maxlength="200" aria-label="The right value">
-    <label><input type="radio" name="action" value="confirmed" style="width:auto"> True as recorded (e.g. a real enrolment rise)</label>
-    <label><input type="radio" name="action" value="dismissed" style="width:auto"> Not a problem</label>
-    <label>Reason (needed to confirm or dismiss)</label><input name="reason" maxlength="500">
-    <p><button type="submit" data-action="resolve">Save</button></p></form></details></li>{{/todo}}</ol>{{/has_todo}}
-    {{^has_todo}}<p data-empty="todo">Nothing to fix. Thank you for keeping the data right.</p>{{/has_todo}}
-    {{#has_sms}}<h3>As text messages</h3><p class="note">The same list as short messages for a basic phone (darasa quality todo --sms).</p>{{#sms}}<pre data-sms>{{text}}</pre>{{/sms}}{{/has_sms}}
-    {{#has_health}}<h2>Rules that may need tuning</h2><p>These rules' findings were dismissed often; a data officer can adjust their thresholds in the rules file.</p><ul>{{#health}}<li>{{rule}}: {{share}} dismissed</li>{{/health}}</ul>{{/has_health}}
-    {{#has_signoff}}<h2 id="signoff">Sign-off ({{signoffLevel}} level)</h2>
-    <p>Approve each source once its errors are resolved. Approved data is locked: an import that would change it is refused until the approval is withdrawn with a reason.</p>
-    <table data-table="signoff"><thead><tr><th>Year</th><th>Data</th><th>Status</th><th></th></tr></thead>
-    <tbody>{{#signoff}}<tr data-signoff="{{domain}}-{{year}}"><td>{{year}}</td><td>{{domainTitle}}</td><td>{{#approved}}Approved by {{by}}{{/approved}}{{^approved}}Not approved{{/approved}}{{#lockedAbove}} · {{lockedAbove}}{{/lockedAbove}}</td>
+    <label><input type="radio" name="action" value="corrected" required style="width:auto"> {{t.quality_corrected}}</label><input name="value" maxlength="200" aria-label="{{t.quality_right_value}}">
+    <label><input type="radio" name="action" value="confirmed" style="width:auto"> {{t.quality_confirmed}}</label>
+    <label><input type="radio" name="action" value="dismissed" style="width:auto"> {{t.quality_dismissed}}</label>
+    <label>{{t.quality_reason}}</label><input name="reason" maxlength="500">
+    <p><button type="submit" data-action="resolve">{{t.quality_save}}</button></p></form></details></li>{{/todo}}</ol>{{/has_todo}}
+    {{^has_todo}}<p data-empty="todo">{{t.todo_none}}</p>{{/has_todo}}
+    {{#has_sms}}<h3>{{t.quality_sms}}</h3><p class="note">{{t.quality_sms_note}}</p>{{#sms}}<pre data-sms>{{text}}</pre>{{/sms}}{{/has_sms}}
+    {{#has_health}}<h2>{{t.quality_tuning}}</h2><p>{{t.quality_tuning_note}}</p><ul>{{#health}}<li>{{rule}}: {{share}}</li>{{/health}}</ul>{{/has_health}}
+    {{#has_signoff}}<h2 id="signoff">{{t.signoff_heading}} ({{signoffLevel}})</h2>
+    <p>{{t.signoff_explained}}</p>
+    <table data-table="signoff"><thead><tr><th>{{t.col_year}}</th><th>{{t.col_data}}</th><th>{{t.col_status}}</th><th></th></tr></thead>
+    <tbody>{{#signoff}}<tr data-signoff="{{domain}}-{{year}}"><td>{{year}}</td><td>{{domainTitle}}</td><td>{{#approved}}{{t.signoff_approved_by}} {{by}}{{/approved}}{{^approved}}{{t.signoff_not_approved}}{{/approved}}{{#lockedAbove}} · {{lockedAbove}}{{/lockedAbove}}</td>
     <td>{{#canAct}}<form class="inline" method="post" action="/quality/signoff"><input type="hidden" name="csrf" value="{{csrf}}"><input type="hidden" name="domain" value="{{domain}}"><input type="hidden" name="year" value="{{year}}">
-    {{#approved}}<input type="hidden" name="action" value="withdraw"><input name="reason" placeholder="Reason to withdraw" required maxlength="500" aria-label="Reason to withdraw"> <button type="submit" data-action="withdraw">Withdraw</button>{{/approved}}
-    {{^approved}}<input type="hidden" name="action" value="approve"><button type="submit" data-action="approve">Approve</button>{{/approved}}</form>{{/canAct}}</td></tr>{{/signoff}}</tbody></table>{{/has_signoff}}
-    <p><a href="/">Back to your home page</a></p>
+    {{#approved}}<input type="hidden" name="action" value="withdraw"><input name="reason" placeholder="{{t.signoff_reason}}" required maxlength="500" aria-label="{{t.signoff_reason}}"> <button type="submit" data-action="withdraw">{{t.signoff_withdraw}}</button>{{/approved}}
+    {{^approved}}<input type="hidden" name="action" value="approve"><button type="submit" data-action="approve">{{t.signoff_approve}}</button>{{/approved}}</form>{{/canAct}}</td></tr>{{/signoff}}</tbody></table>{{/has_signoff}}
+    <p><a href="/">{{t.back_home}}</a></p>
     """
 }

@@ -65,7 +65,7 @@ struct ReviewRoutes {
         let scope = try await services.access.scope(for: user)
         var ctx: [String: Any] = [
             "title": "Identity review", "role": user.role.rawValue, "csrf": session.csrfToken,
-            "user": ["displayName": user.displayName, "roleTitle": user.role.title, "scopeName": (try await services.store.orgUnit(id: scope.orgUnitID))?.name ?? ""],
+            "language": user.language, "user": ["displayName": user.displayName, "roleTitle": user.role.title, "scopeName": (try await services.store.orgUnit(id: scope.orgUnitID))?.name ?? ""],
         ]
         let counts = try await services.store.linkCounts(under: scope.orgPath)
         ctx["waiting"] = Format.count(counts["review"] ?? 0)
