@@ -27,6 +27,7 @@ let package = Package(
         .package(url: "https://github.com/x-sheep/swift-property-based.git", from: "2.0.0"),
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.0.0"),
         .package(url: "https://github.com/vapor/multipart-kit.git", from: "4.7.0"),
+        .package(url: "https://github.com/adam-fowler/compress-nio.git", from: "1.5.0"),
     ],
     targets: [
         .target(name: "DarasaCore", swiftSettings: fast),
@@ -63,12 +64,14 @@ let package = Package(
         .target(name: "DarasaServer", dependencies: [
             "DarasaCore", "DarasaStore", "DarasaAnalytics", "DarasaIngest", "DarasaImport",
             .product(name: "MultipartKit", package: "multipart-kit"),
+            .product(name: "CompressNIO", package: "compress-nio"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
             .product(name: "Mustache", package: "swift-mustache"),
             .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "Logging", package: "swift-log"),
-        ], resources: [.copy("Translations")]),
+        ], resources: [.copy("Translations"), .copy("OfflineApp")]),
         .target(name: "DarasaCommands", dependencies: [
             "DarasaCore", "DarasaIngest", "DarasaImport", "DarasaStore", "DarasaSQLite", "DarasaPostgres", "DarasaAnalytics",
             "DarasaServer", "DarasaGenerator",
@@ -107,6 +110,9 @@ let package = Package(
             "DarasaServer", "DarasaStore", "DarasaSQLite", "DarasaCore", "DarasaTestSupport", "DarasaAnalytics",
             .product(name: "HummingbirdTesting", package: "hummingbird"),
             .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
+            .product(name: "CompressNIO", package: "compress-nio"),
+            .product(name: "PropertyBased", package: "swift-property-based"),
+            "DarasaIngest",
         ]),
     ],
     swiftLanguageModes: [.v6]

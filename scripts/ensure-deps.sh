@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs what scripts/test.sh needs, and only what is missing:
-#   apt (Debian 12): chromium, chromium-driver, postgresql-15
+#   apt (Debian 12): chromium, chromium-driver, postgresql-15, zlib1g-dev (gzip sync bodies)
 #   pip:             selenium, pytest
 # Idempotent: a second run installs nothing and runs no `apt-get update`.
 # Prints one line per thing installed (and one line saying all is present).
@@ -19,6 +19,7 @@ missing_apt=()
 command -v chromium     >/dev/null 2>&1 || missing_apt+=(chromium)
 command -v chromedriver >/dev/null 2>&1 || missing_apt+=(chromium-driver)
 [ -x "$PG_BIN/initdb" ]                 || missing_apt+=(postgresql-15)
+[ -f /usr/include/zlib.h ]              || missing_apt+=(zlib1g-dev)
 
 if [ "${#missing_apt[@]}" -gt 0 ]; then
     if [ "$(id -u)" -ne 0 ]; then

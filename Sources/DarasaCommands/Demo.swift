@@ -69,8 +69,11 @@ struct Demo: AsyncParsableCommand {
             // The demo's clock stands at the last school day of its data, so registers, plans and
             // follow-ups behave as they would on that day.
             let lastDay = try await db.calendar().last?.schoolDays.last
-            try await serve(db, server, demo: true, banner: [
+            var options = server
+            if options.smsToken == nil { options.smsToken = demoSMSToken }
+            try await serve(db, options, demo: true, banner: [
                 "Demo logins (password: demo): teacher, head, district, national, admin",
+                "Offline app: /app/ (sign in first). SMS webhook: POST /api/v1/sms/inbound with X-Darasa-Token: \(options.smsToken ?? "") from \(demoPhone).",
             ] + (lastDay.map { ["The demo takes \($0.iso), the last school day of its data, as today (--today to change)."] } ?? []), today: lastDay)
         }
     }
@@ -79,6 +82,9 @@ struct Demo: AsyncParsableCommand {
         String(format: "%.1f s", Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18)
     }
 }
+
+let demoPhone = "+254700000001"
+let demoSMSToken = "demo-sms-token"
 
 /// Picks a real school, its district and one of its class teachers, and makes one account per
 /// role: teacher, head, district, national, admin (password "demo"). Demo mode only.
@@ -105,5 +111,9 @@ func createDemoUsers(_ db: DarasaStore) async throws {
     for (username, name, role, unit, teacher) in accounts {
         try await db.createUser(username: username, displayName: name, passwordHash: hash, role: role,
                                 orgUnitID: unit, teacherID: teacher, actor: "demo")
+    }
+    // The head teacher's phone, for trying the SMS webhook (docs/sms-guide.md).
+    if let headSchool = try await db.orgUnit(id: reviewSchool) {
+        try await db.registerPhone(demoPhone, schoolCode: headSchool.code, name: "Demo Head Teacher", language: "en", actor: "demo")
     }
 }

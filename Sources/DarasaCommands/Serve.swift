@@ -26,6 +26,9 @@ struct ServerOptions: ParsableArguments {
     @Option(help: "A JSON file mapping indicators and categories to DHIS2/SDMX identifiers, for downloads (docs/indicators.md).")
     var exportMapping: String?
 
+    @Option(help: "Turn on the SMS webhook (POST /api/v1/sms/inbound) with this shared secret, which the gateway sends in X-Darasa-Token (docs/sms-guide.md). The environment variable DARASA_SMS_TOKEN works too.")
+    var smsToken: String?
+
     @Option(help: "The day to take as today, YYYY-MM-DD (default: the real date; the demo uses the last school day of its data).")
     var today: String?
 
@@ -61,6 +64,7 @@ func serve(_ db: DarasaStore, _ options: ServerOptions, demo: Bool, banner: [Str
     }
     settings.exportMapping = try options.exportMapping.map { try ExportMapping.load($0) }
     settings.today = options.today.flatMap { Day(iso: $0) } ?? today
+    settings.smsToken = options.smsToken ?? ProcessInfo.processInfo.environment["DARASA_SMS_TOKEN"].flatMap { $0.isEmpty ? nil : $0 }
     let app = try buildApplication(store: db, settings: settings, logger: logger) { port in
         say("Darasa is ready at http://\(options.host):\(port)")
         for line in banner { say(line) }

@@ -70,10 +70,19 @@ public struct Subtask: Hashable, Codable, Sendable {
     /// The prefix of this subtask's columns in an assessment export (`<prefix>_attempted`,
     /// `<prefix>_001`, `<prefix>_level`, …), where the instrument defines one.
     public var columnPrefix: String?
+    /// What the child reads, item by item (letters, words, the passage's words), for the
+    /// assessor's screen; nil when the instrument does not give them (the screen numbers them).
+    public var itemTexts: [String]?
+    /// For comprehension: the passage word (1-based) each question's sentence ends at — a
+    /// question is asked only if the child read that far.
+    public var sentenceEnds: [Int]?
 
     public init(code: String, name: String, kind: SubtaskKind, itemCount: Int, timeLimitSeconds: Int? = nil,
-                firstLineLength: Int? = nil, levels: [String] = [], benchmarks: [Benchmark] = [], columnPrefix: String? = nil) {
+                firstLineLength: Int? = nil, levels: [String] = [], benchmarks: [Benchmark] = [], columnPrefix: String? = nil,
+                itemTexts: [String]? = nil, sentenceEnds: [Int]? = nil) {
         self.columnPrefix = columnPrefix
+        self.itemTexts = itemTexts
+        self.sentenceEnds = sentenceEnds
         self.code = code
         self.name = name
         self.kind = kind

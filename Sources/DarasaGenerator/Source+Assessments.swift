@@ -25,6 +25,8 @@ struct InstrumentDefinition: Codable {
         var sentenceEnds: [Int]?
         var levels: [String]?
         var benchmarks: [BenchmarkDefinition]
+        /// What the child reads, item by item (for an assessor's screen).
+        var itemTexts: [String]? = nil
     }
     var code: String
     var name: String
@@ -48,7 +50,34 @@ extension CountryWriter {
          .init(level: ProficiencyLevel.exceeds.rawValue, minimum: (benchmark * 1.5).rounded())]
     }
 
+    /// The stimulus sheets: 100 letters (10 a line), 50 familiar words (5 a line), a 60-word
+    /// passage of five 12-word sentences — fixed, so files stay identical per seed.
+    static func stimuli(_ language: String) -> (letters: [String], words: [String], passage: [String]) {
+        let eng = language == "eng"
+        let letters = eng ? Array("asmtinrpeoldcgubfhkyjwvzxq").map(String.init) : Array("amkiwnteulhsyobgdfjzpcrv").map(String.init)
+        let wordList = eng
+            ? ["the", "cat", "sun", "go", "is", "we", "red", "big", "and", "run", "dog", "yes", "can", "see", "hen", "cup", "bed", "map", "fun", "top",
+               "man", "sit", "pot", "jam", "bus"]
+            : ["baba", "mama", "maji", "kula", "simba", "kuku", "nyumba", "shule", "kitabu", "ndizi", "mti", "jua", "paka", "mbwa", "dada",
+               "kaka", "chai", "wali", "embe", "gari", "soma", "cheza", "rafiki", "darasa", "ua"]
+        let sentences = eng
+            ? ["Juma has a red ball and he plays with it every day.",
+               "One morning he went to the field with his friends from school.",
+               "They played until the sun was high and they were all hot.",
+               "Juma kicked the ball far and it fell into the river there.",
+               "His friend Amina found a long stick and they got it back."]
+            : ["Juma ana mpira mwekundu na anacheza nao kila siku baada ya shule.",
+               "Asubuhi moja alienda uwanjani karibu na shule pamoja na rafiki zake wote.",
+               "Walicheza mpaka jua likawa juu na kila mmoja wao alihisi joto sana.",
+               "Juma alipiga mpira mbali na ukaanguka mtoni karibu na miti mikubwa ile.",
+               "Rafiki yake Amina alipata fimbo ndefu na wakaurudisha mpira wao haraka sana."]
+        var passage = sentences.flatMap { $0.split(separator: " ").map(String.init) }
+        while passage.count < 60 { passage.append(".") }
+        return ((0..<100).map { letters[($0 * 7) % letters.count] }, (0..<50).map { wordList[($0 * 3) % wordList.count] }, Array(passage.prefix(60)))
+    }
+
     static func egraDefinition(language: String, name: String) -> InstrumentDefinition {
+        let stimuli = stimuli(language)
         func bm(_ values: [(Int, Double)]) -> [InstrumentDefinition.BenchmarkDefinition] {
             values.map { .init(grade: $0.0, language: language, benchmark: $0.1, gpfCutoffs: gpf($0.1)) }
         }
@@ -58,13 +87,13 @@ extension CountryWriter {
             language: language, grades: [2, 3], subtasks: [
                 .init(code: "letter_sounds", name: "Letter sound identification", type: "timed_grid", items: 100,
                       columnPrefix: "lsn", timeLimitSeconds: 60, firstLineItems: 10, sentenceEnds: nil, levels: nil,
-                      benchmarks: bm(eng ? [(2, 35), (3, 45)] : [(2, 40), (3, 50)])),
+                      benchmarks: bm(eng ? [(2, 35), (3, 45)] : [(2, 40), (3, 50)]), itemTexts: stimuli.letters),
                 .init(code: "familiar_words", name: "Familiar word reading", type: "timed_grid", items: 50,
                       columnPrefix: "fam", timeLimitSeconds: 60, firstLineItems: 5, sentenceEnds: nil, levels: nil,
-                      benchmarks: bm(eng ? [(2, 20), (3, 30)] : [(2, 25), (3, 35)])),
+                      benchmarks: bm(eng ? [(2, 20), (3, 30)] : [(2, 25), (3, 35)]), itemTexts: stimuli.words),
                 .init(code: "orf", name: "Oral reading fluency", type: "timed_grid", items: 60, columnPrefix: "orf",
                       timeLimitSeconds: 60, firstLineItems: 10, sentenceEnds: nil, levels: nil,
-                      benchmarks: bm(eng ? [(2, 25), (3, 40)] : [(2, 30), (3, 45)])),
+                      benchmarks: bm(eng ? [(2, 25), (3, 40)] : [(2, 30), (3, 45)]), itemTexts: stimuli.passage),
                 .init(code: "comprehension", name: "Reading comprehension", type: "untimed", items: 5,
                       columnPrefix: "comp", timeLimitSeconds: nil, firstLineItems: nil,
                       sentenceEnds: [12, 24, 36, 48, 60], levels: nil,

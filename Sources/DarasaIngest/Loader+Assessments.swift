@@ -51,6 +51,8 @@ public struct InstrumentFile: Decodable {
         var firstLineItems: Int?
         var levels: [String]?
         var benchmarks: [BenchmarkEntry]?
+        var itemTexts: [String]?
+        var sentenceEnds: [Int]?
     }
     struct InstrumentEntry: Decodable {
         var code: String
@@ -385,7 +387,9 @@ extension InstrumentFile {
             }
             subtasks.append(Subtask(code: s.code, name: s.name, kind: sk, itemCount: s.items,
                                     timeLimitSeconds: s.timeLimitSeconds, firstLineLength: s.firstLineItems,
-                                    levels: s.levels ?? [], benchmarks: benchmarks, columnPrefix: s.columnPrefix))
+                                    levels: s.levels ?? [], benchmarks: benchmarks, columnPrefix: s.columnPrefix,
+                                    itemTexts: s.itemTexts.map { Array($0.prefix(s.items)).map { String($0.prefix(40)) } },
+                                    sentenceEnds: s.sentenceEnds))
         }
         return subtasks
     }

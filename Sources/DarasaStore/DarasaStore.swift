@@ -79,6 +79,7 @@ public final class DarasaStore: Sendable {
     /// Tables in dependency order (children first) for erasing.
     static let dataTables = [
         "quality_findings", "quality_checks", "quality_runs", "signoffs",
+        "daily_teacher_counts", "daily_counts", "sms_messages", "school_phones", "summary_dirty", "attendance_marks", "sync_records",
         "planned_visits", "record_history", "quarantine", "link_candidates", "record_keys", "summary_learning_cube", "summary_learner_cube", "population", "summary_attendance_month", "summary_school_year", "summary_attendance_year", "summary_learning", "benchmarks", "summary_teacher_attendance", "summary_assessed", "summary_learner_year", "summary_attendance", "summary_enrolment",
         "audit_log", "sessions", "users",
         "visit_actions", "school_visits", "assessment_results", "instruments",

@@ -62,6 +62,11 @@ extension DarasaStore {
         let report = try await importBatch(source: source, description: "register of \(marks.count) marks", user: user) { w in
             let c = try await w.merge(.learnerAttendance(months), source: source, path: deviceID.map { "device:\($0)" } ?? "register",
                                       rows: months.indices.map { $0 + 1 }, weights: months.map { _ in 1 })
+            // Every mark is kept with the time it was taken, so a device's older mark synced later does not undo it.
+            let at = Clock.now() * 1000
+            try await w.connection.bulkInsert(table: "attendance_marks", columns: ["learner_id", "school_id", "day", "mark", "marked_at", "user_name", "record_id"],
+                                              rows: marks.map { [.int($0.learnerID.rawValue), .int(schoolID.rawValue), .text($0.day.iso), .text($0.mark.rawValue),
+                                                                 .int(at), .text(user), .text("\(source):\(w.batchID):\($0.learnerID.rawValue):\($0.day.iso)")] })
             let locked = try await w.signedOffChanges(domain: "attendance")
             if !locked.isEmpty {
                 throw StoreError(.locked, "This register would change attendance that has been approved: \(locked.prefix(2).joined(separator: "; ")). Ask for the approval to be withdrawn (with a reason) first; nothing was saved.")

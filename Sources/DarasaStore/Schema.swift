@@ -780,5 +780,81 @@ public enum Schema {
             """,
             "CREATE INDEX planned_visits_school ON planned_visits (school_id, planned_on)",
         ]),
+        // Offline capture (docs/sync.md): every record a device sends, by its client-made id, so
+        // a retried batch never stores twice; every attendance mark with the time it was taken
+        // (the latest mark for a learner and day is in force, the others are its history);
+        // schools whose summaries wait for the background refresh; and SMS from basic phones.
+        Migration("0014_sync_and_sms", [
+            """
+            CREATE TABLE sync_records (
+              record_id TEXT PRIMARY KEY,
+              device_id TEXT NOT NULL,
+              batch_id TEXT NOT NULL,
+              user_name TEXT NOT NULL,
+              kind TEXT NOT NULL,
+              received_at BIGINT NOT NULL,
+              status TEXT NOT NULL CHECK (status IN ('stored', 'rejected')),
+              reason TEXT,
+              school_id BIGINT
+            )
+            """,
+            "CREATE INDEX sync_records_device ON sync_records (device_id, batch_id)",
+            """
+            CREATE TABLE attendance_marks (
+              learner_id BIGINT NOT NULL,
+              school_id BIGINT NOT NULL,
+              day TEXT NOT NULL,
+              mark TEXT NOT NULL CHECK (mark IN ('present', 'absent', 'late', 'excused')),
+              marked_at BIGINT NOT NULL,
+              user_name TEXT NOT NULL,
+              record_id TEXT NOT NULL,
+              PRIMARY KEY (learner_id, school_id, day, record_id)
+            )
+            """,
+            "CREATE TABLE summary_dirty (school_id BIGINT PRIMARY KEY)",
+            """
+            CREATE TABLE school_phones (
+              phone TEXT PRIMARY KEY,
+              school_id BIGINT NOT NULL REFERENCES schools (id),
+              name TEXT NOT NULL,
+              language TEXT NOT NULL,
+              created_at BIGINT NOT NULL
+            )
+            """,
+            """
+            CREATE TABLE sms_messages (
+              id {id},
+              received_at BIGINT NOT NULL,
+              sender TEXT NOT NULL,
+              gateway_id TEXT,
+              body TEXT NOT NULL,
+              school_id BIGINT,
+              status TEXT NOT NULL CHECK (status IN ('stored', 'rejected')),
+              reply TEXT NOT NULL
+            )
+            """,
+            "CREATE UNIQUE INDEX sms_messages_gateway ON sms_messages (gateway_id)",
+            """
+            CREATE TABLE daily_counts (
+              school_id BIGINT NOT NULL REFERENCES schools (id),
+              day TEXT NOT NULL,
+              grade INTEGER NOT NULL,
+              sex TEXT NOT NULL CHECK (sex IN ('female', 'male')),
+              present INTEGER NOT NULL CHECK (present >= 0),
+              sms_id BIGINT NOT NULL,
+              PRIMARY KEY (school_id, day, grade, sex)
+            )
+            """,
+            """
+            CREATE TABLE daily_teacher_counts (
+              school_id BIGINT NOT NULL REFERENCES schools (id),
+              day TEXT NOT NULL,
+              present INTEGER NOT NULL CHECK (present >= 0),
+              absent INTEGER NOT NULL CHECK (absent >= 0),
+              sms_id BIGINT NOT NULL,
+              PRIMARY KEY (school_id, day)
+            )
+            """,
+        ]),
     ]
 }

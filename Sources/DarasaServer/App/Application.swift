@@ -3,6 +3,13 @@ import DarasaStore
 import DarasaAnalytics
 import Hummingbird
 import Logging
+import ServiceLifecycle
+
+/// Runs the summary refresher for as long as the server runs.
+struct SummaryRefresherService: Service {
+    let refresher: SummaryRefresher
+    func run() async throws { await cancelWhenGracefulShutdown { await refresher.run() } }
+}
 
 /// How the server listens and behaves. Read once by the command that starts it.
 public struct ServerSettings: Sendable {
@@ -22,6 +29,8 @@ public struct ServerSettings: Sendable {
     public var catalogue: IndicatorCatalogue = .shipped
     /// Identifiers for DHIS2, ADX and SDMX downloads (nil: Darasa's own codes, `idScheme: CODE`).
     public var exportMapping: ExportMapping?
+    /// The shared secret an SMS gateway sends in `X-Darasa-Token` (nil: the SMS webhook is off).
+    public var smsToken: String?
     /// The day the app takes as today (registers that may be taken, visits due, plans); nil: the
     /// real date. The demo sets it to the last school day of its data.
     public var today: Day?
@@ -76,6 +85,9 @@ public func buildRouter(store: DarasaStore, settings: ServerSettings) throws -> 
     ReportCardPage(services: services).register(on: router)
     UnitsPage(services: services).register(on: router)
     RegisterPage(services: services).register(on: router)
+    SyncRoutes(services: services).register(on: router.group("/api/v1"), committer: SyncCommitter(store: store))
+    SMSRoutes(services: services).register(on: router.group("/api/v1"))
+    OfflineAppRoutes(services: services).register(on: router)
     return router
 }
 
@@ -86,6 +98,7 @@ public func buildApplication(store: DarasaStore, settings: ServerSettings, logge
     return Application(
         router: router,
         configuration: .init(address: .hostname(settings.host, port: settings.port), serverName: "Darasa"),
+        services: [SummaryRefresherService(refresher: SummaryRefresher(store: store))],
         onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? settings.port) },
         logger: logger
     )

@@ -53,11 +53,11 @@ struct Pages: Sendable {
     static func navigation(role: String, l: Localizer, current: String?) -> [[String: Any]] {
         var items: [(String, String, String)] = [("home", "/", "nav_home")]
         switch role {
-        case "teacher": items += [("register", "/register", "nav_register")]
+        case "teacher": items += [("register", "/register", "nav_register"), ("app", "/app/", "nav_app")]
         case "head_teacher": items += [("report", "/report-card", "nav_report_card"), ("register", "/register", "nav_register"),
-                                       ("review", "/review", "nav_review"), ("quality", "/quality", "nav_quality")]
+                                       ("review", "/review", "nav_review"), ("quality", "/quality", "nav_quality"), ("app", "/app/", "nav_app")]
         case "district_officer": items += [("plan", "/plan", "nav_plan"), ("quality", "/quality", "nav_quality"),
-                                           ("review", "/review", "nav_review"), ("imports", "/imports", "nav_imports")]
+                                           ("review", "/review", "nav_review"), ("imports", "/imports", "nav_imports"), ("app", "/app/", "nav_app")]
         case "national_analyst": items += [("units", "/units", "nav_units"), ("quality", "/quality", "nav_quality"), ("imports", "/imports", "nav_imports")]
         case "admin": items += [("units", "/units", "nav_units"), ("quality", "/quality", "nav_quality"), ("imports", "/imports", "nav_imports"),
                                 ("review", "/review", "nav_review")]

@@ -1,0 +1,462 @@
+import DarasaCore
+import Foundation
+
+/// What a device may send on its user's behalf.
+public struct SyncPermissions: Sendable, Hashable {
+    public var username: String
+    public var role: Role
+    /// The user's area (a school's path for the school tier).
+    public var path: String
+    /// For teachers: the classes they teach.
+    public var classes: Set<ClassRef>
+    public init(username: String, role: Role, path: String, classes: Set<ClassRef>) {
+        self.username = username
+        self.role = role
+        self.path = path
+        self.classes = classes
+    }
+}
+
+/// One record from a device, read from the wire (the server decodes and checks its shape;
+/// the store checks it against the data and the user's scope).
+public enum SyncItem: Sendable {
+    /// A learner's mark on a day, taken at `markedAt` (Unix ms on the device's clock).
+    case attendance(id: String, learner: Int64, school: Int64, day: Day, mark: AttendanceMark, markedAt: Int64)
+    case assessment(id: String, AssessmentSubmission)
+    case visit(id: String, VisitSubmission)
+    /// A record whose shape was wrong: rejected with this reason, and remembered by its id.
+    case invalid(id: String, kind: String, reason: String)
+
+    public var id: String {
+        switch self {
+        case .attendance(let id, _, _, _, _, _), .assessment(let id, _), .visit(let id, _), .invalid(let id, _, _): id
+        }
+    }
+    var kind: String {
+        switch self {
+        case .attendance: "attendance"
+        case .assessment: "assessment"
+        case .visit: "visit"
+        case .invalid(_, let kind, _): kind
+        }
+    }
+}
+
+/// A timed grid, untimed items or a level placement, scored on the device; the server scores it
+/// again from the raw counts (METHODS.md) and stores its own score.
+public struct AssessmentSubmission: Sendable, Hashable {
+    public var learner: Int64
+    public var school: Int64
+    public var instrument: String
+    public var subtask: String
+    public var day: Day
+    public var assessor: String
+    public var attempted: Int?
+    public var incorrect: Int?
+    public var secondsRemaining: Int?
+    /// Items answered right (untimed subtasks).
+    public var correct: Int?
+    public var level: Int?
+    public var responses: String?
+    public init(learner: Int64, school: Int64, instrument: String, subtask: String, day: Day, assessor: String, attempted: Int? = nil,
+                incorrect: Int? = nil, secondsRemaining: Int? = nil, correct: Int? = nil, level: Int? = nil, responses: String? = nil) {
+        self.learner = learner
+        self.school = school
+        self.instrument = instrument
+        self.subtask = subtask
+        self.day = day
+        self.assessor = assessor
+        self.attempted = attempted
+        self.incorrect = incorrect
+        self.secondsRemaining = secondsRemaining
+        self.correct = correct
+        self.level = level
+        self.responses = responses
+    }
+}
+
+public struct VisitSubmission: Sendable, Hashable {
+    public var school: Int64
+    public var day: Day
+    public var purpose: VisitPurpose
+    public var rubric: [String: Int]
+    public var notes: String
+    public var followUps: [FollowUpAction]
+    public init(school: Int64, day: Day, purpose: VisitPurpose, rubric: [String: Int], notes: String, followUps: [FollowUpAction]) {
+        self.school = school
+        self.day = day
+        self.purpose = purpose
+        self.rubric = rubric
+        self.notes = notes
+        self.followUps = followUps
+    }
+}
+
+/// One device's batch.
+public struct SyncPush: Sendable {
+    public var deviceID: String
+    public var batchID: String
+    public var permissions: SyncPermissions
+    public var items: [SyncItem]
+    public init(deviceID: String, batchID: String, permissions: SyncPermissions, items: [SyncItem]) {
+        self.deviceID = deviceID
+        self.batchID = batchID
+        self.permissions = permissions
+        self.items = items
+    }
+}
+
+/// What became of one record. `stored` and `duplicate` are acknowledgements (the device may
+/// delete its copy); `rejected` says why, and a retry gets the same answer.
+public struct SyncResult: Sendable, Hashable, Codable {
+    public enum Status: String, Sendable, Codable { case stored, duplicate, rejected }
+    public var id: String
+    public var status: Status
+    public var reason: String?
+    public init(id: String, status: Status, reason: String? = nil) {
+        self.id = id
+        self.status = status
+        self.reason = reason
+    }
+}
+
+extension DarasaStore {
+    /// Applies the batches of several devices in one transaction (group commit: one durable
+    /// commit acknowledges them all), record by record: a record already stored (by its id) is a
+    /// duplicate and changes nothing; a malformed one, or one about a learner or school outside
+    /// the user's scope, is rejected with its reason and remembered, so a replay gets the same
+    /// answer; the others land. Conflict rules (docs/sync.md): attendance — the latest mark for a
+    /// learner and day (by the time it was taken) is in force, every mark is kept in
+    /// `attendance_marks`; assessments and visits — append-only. The schools touched are queued
+    /// for the background summary refresh (`refreshDirtySummaries`). Returns one result per
+    /// record, per push, in order.
+    public func applySync(_ pushes: [SyncPush], now: Int64 = Clock.now()) async throws -> [[SyncResult]] {
+        let calendar = try await self.calendar()
+        let lookup = YearLookup(years: calendar.map { ($0.id, $0.start, $0.end) })
+        let schoolDays = Set(calendar.flatMap(\.schoolDays))
+        let instruments = try await instruments()
+        return try await database.transaction { conn in
+            try await Self.applySync(pushes, conn: conn, now: now, lookup: lookup, schoolDays: schoolDays, instruments: instruments)
+        }
+    }
+
+    static func inList(_ n: Int) -> String { Array(repeating: "?", count: n).joined(separator: ", ") }
+
+    static func applySync(_ pushes: [SyncPush], conn: any SQLConnection, now: Int64, lookup: YearLookup, schoolDays: Set<Day>,
+                          instruments: [String: Instrument]) async throws -> [[SyncResult]] {
+        // 1. Duplicates: ids stored before, or repeated within this group.
+        let ids = pushes.flatMap { $0.items.map(\.id) }
+        var known: [String: (status: String, reason: String?)] = [:]
+        for part in stride(from: 0, to: ids.count, by: 500) {
+            let slice = Array(ids[part..<min(ids.count, part + 500)])
+            for r in try await conn.query("SELECT record_id, status, reason FROM sync_records WHERE record_id IN (\(inList(slice.count)))",
+                                          slice.map { .text($0) }) {
+                known[r.text(0) ?? ""] = (r.text(1) ?? "stored", r.text(2))
+            }
+        }
+        // 2. What the checks need: the learners' enrolments and the schools' paths.
+        var learnerIDs: Set<Int64> = [], schoolIDs: Set<Int64> = []
+        for p in pushes {
+            for item in p.items {
+                switch item {
+                case .attendance(_, let l, let s, _, _, _): learnerIDs.insert(l); schoolIDs.insert(s)
+                case .assessment(_, let a): learnerIDs.insert(a.learner); schoolIDs.insert(a.school)
+                case .visit(_, let v): schoolIDs.insert(v.school)
+                case .invalid: break
+                }
+            }
+        }
+        struct Stay: Hashable { var learner: Int64; var school: Int64; var year: Int }
+        var stays: [Stay: (grade: Int, section: String, status: String)] = [:]
+        let learnerList = learnerIDs.sorted()
+        for part in stride(from: 0, to: learnerList.count, by: 500) {
+            let slice = Array(learnerList[part..<min(learnerList.count, part + 500)])
+            for r in try await conn.query("SELECT learner_id, school_id, year_id, grade, section, status FROM enrolments WHERE learner_id IN (\(inList(slice.count)))",
+                                          slice.map { .int($0) }) {
+                stays[Stay(learner: r.int(0) ?? 0, school: r.int(1) ?? 0, year: Int(r.int(2) ?? 0))] = (Int(r.int(3) ?? 0), r.text(4) ?? "", r.text(5) ?? "")
+            }
+        }
+        var paths: [Int64: String] = [:]
+        let schoolList = schoolIDs.sorted()
+        for part in stride(from: 0, to: schoolList.count, by: 500) {
+            let slice = Array(schoolList[part..<min(schoolList.count, part + 500)])
+            for r in try await conn.query("SELECT s.id, o.path FROM schools s JOIN org_units o ON o.id = s.id WHERE s.id IN (\(inList(slice.count)))",
+                                          slice.map { .int($0) }) { paths[r.int(0) ?? 0] = r.text(1) }
+        }
+        let today = Day(daysSinceEpoch: Int32(now / 86_400))
+
+        // 3. Each record checked.
+        func learnerProblem(_ p: SyncPermissions, learner: Int64, school: Int64, day: Day) -> String? {
+            guard let path = paths[school] else { return "school \(school) is not known to Darasa" }
+            guard path.hasPrefix(p.path) else { return "school \(school) is outside your area" }
+            guard let year = lookup.yearID(for: day) else { return "\(day.iso) is outside every school year" }
+            guard let stay = stays[Stay(learner: learner, school: school, year: year)] else {
+                return "learner \(learner) is not on the roll of this school in \(year); the roster has changed — sync to update it"
+            }
+            if p.role == .teacher, !p.classes.contains(ClassRef(schoolID: SchoolID(school), grade: stay.grade, section: stay.section)) {
+                return "learner \(learner) is not in one of your classes (grade \(stay.grade) \(stay.section)); the roster has changed — sync to update it"
+            }
+            guard p.role.seesLearnerNames else { return "records about learners are taken at the school, by its teachers and head teacher" }
+            return nil
+        }
+        var results: [[SyncResult]] = []
+        var seen: Set<String> = []
+        var accepted: [(push: Int, item: SyncItem)] = []
+        var rejectedRows: [[SQLValue]] = []
+        for (pi, p) in pushes.enumerated() {
+            var out: [SyncResult] = []
+            for item in p.items {
+                let id = item.id
+                if let k = known[id] {
+                    out.append(k.status == "rejected" ? SyncResult(id: id, status: .rejected, reason: k.reason)
+                               : SyncResult(id: id, status: .duplicate, reason: "already stored (this record was sent before)"))
+                    continue
+                }
+                guard seen.insert(id).inserted else {
+                    out.append(SyncResult(id: id, status: .duplicate, reason: "sent twice in this batch; stored once"))
+                    continue
+                }
+                var problem: String?
+                switch item {
+                case .invalid(_, _, let reason): problem = reason
+                case .attendance(_, let learner, let school, let day, _, _):
+                    if day > today.adding(days: 1) { problem = "\(day.iso) is in the future" } else if !schoolDays.contains(day) {
+                        problem = "\(day.iso) is not a school day in the calendar"
+                    } else { problem = learnerProblem(p.permissions, learner: learner, school: school, day: day) }
+                case .assessment(_, let a):
+                    problem = a.day > today.adding(days: 1) ? "\(a.day.iso) is in the future"
+                        : learnerProblem(p.permissions, learner: a.learner, school: a.school, day: a.day) ?? assessmentProblem(a, instruments)
+                case .visit(_, let v):
+                    if v.day > today.adding(days: 1) { problem = "\(v.day.iso) is in the future" } else if let path = paths[v.school] {
+                        if !path.hasPrefix(p.permissions.path) { problem = "school \(v.school) is outside your area" }
+                        else if p.permissions.role == .teacher { problem = "visits are recorded by coaches, officers and head teachers" }
+                        else if v.rubric.values.contains(where: { !(1...4).contains($0) }) { problem = "rubric scores run from 1 to 4" }
+                        else if v.followUps.contains(where: { ($0.due.map { $0 < v.day } ?? false) }) { problem = "a follow-up is due before the visit" }
+                    } else { problem = "school \(v.school) is not known to Darasa" }
+                }
+                if let problem {
+                    out.append(SyncResult(id: id, status: .rejected, reason: problem))
+                    rejectedRows.append([.text(id), .text(p.deviceID), .text(p.batchID), .text(p.permissions.username), .text(item.kind), .int(now),
+                                         .text("rejected"), .text(problem), .null])
+                } else {
+                    out.append(SyncResult(id: id, status: .stored))
+                    accepted.append((pi, item))
+                }
+            }
+            results.append(out)
+        }
+        // 4. Writes: provenance, the records, the marks in force, the queue for summaries.
+        var storedRows = rejectedRows
+        if !accepted.isEmpty {
+            let batchID = (try await conn.scalarInt("SELECT COALESCE(MAX(id), 0) + 1 FROM import_batches")) ?? 1
+            try await conn.execute("""
+                INSERT INTO import_batches (id, source, description, user_name, started_at, finished_at, status, records, mapping, rows_read, rows_stored)
+                VALUES (?, 'app-sync', ?, ?, ?, ?, 'committed', ?, 'sync', ?, ?)
+                """, .int(batchID), .text("sync of \(pushes.count) device batches"), .text(pushes.map(\.permissions.username).first ?? "app"),
+                .int(now), .int(now), .int(Int64(accepted.count)), .int(Int64(ids.count)), .int(Int64(accepted.count)))
+            var fileIDs: [Int: Int64] = [:]
+            var nextFile = (try await conn.scalarInt("SELECT COALESCE(MAX(id), 0) FROM import_files")) ?? 0
+            for pi in Set(accepted.map(\.push)).sorted() {
+                nextFile += 1
+                fileIDs[pi] = nextFile
+                try await conn.execute("INSERT INTO import_files (id, batch_id, source, path, device_id) VALUES (?, ?, 'app', ?, ?)",
+                                       .int(nextFile), .int(batchID), .text("device:\(pushes[pi].deviceID)/batch:\(pushes[pi].batchID)"), .text(pushes[pi].deviceID))
+            }
+            var dirty: Set<Int64> = []
+            var marks: [(learner: Int64, school: Int64, day: Day, mark: AttendanceMark, at: Int64, id: String, file: Int64, user: String)] = []
+            var nextResult = (try await conn.scalarInt("SELECT COALESCE(MAX(id), 0) FROM assessment_results")) ?? 0
+            var nextVisit = (try await conn.scalarInt("SELECT COALESCE(MAX(id), 0) FROM school_visits")) ?? 0
+            var resultRows: [[SQLValue]] = [], visitRows: [[SQLValue]] = [], actionRows: [[SQLValue]] = [], keyRows: [[SQLValue]] = []
+            for (pi, item) in accepted {
+                let p = pushes[pi], file = fileIDs[pi] ?? 0
+                var school: Int64?
+                switch item {
+                case .attendance(let id, let learner, let s, let day, let mark, let at):
+                    marks.append((learner, s, day, mark, at, id, file, p.permissions.username))
+                    school = s
+                case .assessment(let id, let a):
+                    nextResult += 1
+                    let scored = score(a, instruments)
+                    let year = lookup.yearID(for: a.day) ?? 0
+                    let grade = stays[Stay(learner: a.learner, school: a.school, year: year)]?.grade ?? 0
+                    resultRows.append([.int(nextResult), .int(a.learner), .int(a.school), .int(scored.instrument), .text(a.subtask), .int(Int64(year)),
+                                       .int(Int64(grade)), .text(a.day.iso), .text(a.assessor), .text("census"), .double(1), SQLValue(a.attempted),
+                                       SQLValue(a.incorrect), SQLValue(a.secondsRemaining), SQLValue(scored.score), SQLValue(a.level), SQLValue(a.responses),
+                                       .int(file), .int(Int64(resultRows.count + 1))])
+                    keyRows.append([.text("assessment_results"), .text("app"), .text(id), .int(nextResult)])
+                    school = a.school
+                case .visit(let id, let v):
+                    nextVisit += 1
+                    let rubric = (try? JSONText.encode(v.rubric)) ?? "{}"
+                    visitRows.append([.int(nextVisit), .int(v.school), .text(p.permissions.username), .text(v.day.iso), .text(v.purpose.rawValue),
+                                      .text(rubric), .text(v.notes), .int(file), .int(Int64(visitRows.count + 1))])
+                    for (k, a) in v.followUps.enumerated() {
+                        actionRows.append([.int(nextVisit), .int(Int64(k + 1)), .text(a.description), SQLValue(a.due?.iso), .text(a.status.rawValue)])
+                    }
+                    keyRows.append([.text("school_visits"), .text("app"), .text(id), .int(nextVisit)])
+                    school = v.school
+                case .invalid: break
+                }
+                storedRows.append([.text(item.id), .text(p.deviceID), .text(p.batchID), .text(p.permissions.username), .text(item.kind), .int(now),
+                                   .text("stored"), .null, SQLValue(school)])
+                if let school { dirty.insert(school) }
+            }
+            if !resultRows.isEmpty {
+                try await conn.bulkInsert(table: "assessment_results", columns: ["id", "learner_id", "school_id", "instrument_id", "subtask_code", "year_id",
+                    "grade", "assessed_on", "assessor", "mode", "weight", "attempted", "incorrect", "seconds_remaining", "score", "level", "responses",
+                    "file_id", "src_row"], rows: resultRows)
+            }
+            if !visitRows.isEmpty {
+                try await conn.bulkInsert(table: "school_visits", columns: ["id", "school_id", "visitor", "visited_on", "purpose", "rubric", "notes",
+                                                                          "file_id", "src_row"], rows: visitRows)
+                if !actionRows.isEmpty {
+                    try await conn.bulkInsert(table: "visit_actions", columns: ["visit_id", "seq", "description", "due_on", "status"], rows: actionRows)
+                }
+            }
+            if !keyRows.isEmpty { try await conn.bulkInsert(table: "record_keys", columns: ["table_name", "source", "source_key", "record_id"], rows: keyRows) }
+            if !marks.isEmpty { try await applyMarks(marks, conn: conn, lookup: lookup) }
+            let stillClean = dirty.sorted()
+            for part in stride(from: 0, to: stillClean.count, by: 500) {
+                let slice = Array(stillClean[part..<min(stillClean.count, part + 500)])
+                let queued = Set(try await conn.query("SELECT school_id FROM summary_dirty WHERE school_id IN (\(inList(slice.count)))",
+                                                      slice.map { .int($0) }).compactMap { $0.int(0) })
+                let new = slice.filter { !queued.contains($0) }
+                if !new.isEmpty { try await conn.bulkInsert(table: "summary_dirty", columns: ["school_id"], rows: new.map { [.int($0)] }) }
+            }
+        }
+        if !storedRows.isEmpty {
+            try await conn.bulkInsert(table: "sync_records", columns: ["record_id", "device_id", "batch_id", "user_name", "kind", "received_at",
+                                                                     "status", "reason", "school_id"], rows: storedRows)
+        }
+        for (p, r) in zip(pushes, results) {
+            let stored = r.filter { $0.status == .stored }.count, rejected = r.filter { $0.status == .rejected }.count
+            try await audit(conn, actor: p.permissions.username, action: "sync.push", target: "device:\(p.deviceID)",
+                            detail: "batch=\(p.batchID) stored=\(stored) duplicate=\(r.count - stored - rejected) rejected=\(rejected)")
+        }
+        return results
+    }
+
+    /// Why a submitted result cannot be right, or nil.
+    static func assessmentProblem(_ a: AssessmentSubmission, _ instruments: [String: Instrument]) -> String? {
+        guard let instrument = instruments[a.instrument] else { return "no instrument has the code \(a.instrument); sync to update the instruments" }
+        guard let task = instrument.subtasks.first(where: { $0.code == a.subtask }) else { return "\(a.instrument) has no subtask \(a.subtask)" }
+        switch task.kind {
+        case .timedGrid:
+            guard let attempted = a.attempted, let incorrect = a.incorrect, let left = a.secondsRemaining else {
+                return "a timed grid needs attempted, incorrect and seconds remaining"
+            }
+            let limit = task.timeLimitSeconds ?? 60
+            guard (0...task.itemCount).contains(attempted) else { return "attempted \(attempted) is outside 0…\(task.itemCount) items" }
+            guard (0...attempted).contains(incorrect) else { return "incorrect \(incorrect) is more than the \(attempted) attempted" }
+            guard (0..<limit).contains(left) || (left == limit && attempted == 0) else { return "seconds remaining \(left) is outside 0…\(limit)" }
+        case .untimed:
+            guard let correct = a.correct, (0...task.itemCount).contains(correct) else { return "correct answers must be 0…\(task.itemCount)" }
+        case .level:
+            guard let level = a.level, (0..<max(1, task.levels.count)).contains(level) else { return "the level must be one of the \(task.levels.count) levels" }
+        }
+        return nil
+    }
+
+    /// The server's own score (fluency for a timed grid, METHODS.md; correct answers; level).
+    static func score(_ a: AssessmentSubmission, _ instruments: [String: Instrument]) -> (instrument: Int64, score: Double?) {
+        guard let instrument = instruments[a.instrument], let task = instrument.subtasks.first(where: { $0.code == a.subtask }) else { return (0, nil) }
+        switch task.kind {
+        case .timedGrid:
+            if a.attempted == 0 { return (instrument.id.rawValue, 0) }
+            let s = EGRA.fluency(attempted: a.attempted ?? 0, incorrect: a.incorrect ?? 0, secondsRemaining: a.secondsRemaining ?? 0,
+                                 timeLimit: task.timeLimitSeconds ?? 60)
+            return (instrument.id.rawValue, s.map { ($0 * 10).rounded() / 10 })
+        case .untimed: return (instrument.id.rawValue, a.correct.map(Double.init))
+        case .level: return (instrument.id.rawValue, a.level.map(Double.init))
+        }
+    }
+
+    /// Keeps every mark and puts the latest for each learner and day into the month bitmaps.
+    static func applyMarks(_ marks: [(learner: Int64, school: Int64, day: Day, mark: AttendanceMark, at: Int64, id: String, file: Int64, user: String)],
+                           conn: any SQLConnection, lookup: YearLookup) async throws {
+        struct DayKey: Hashable { var learner: Int64; var school: Int64; var day: Day }
+        // The latest mark already in force for each learner and day these touch.
+        var current: [DayKey: (at: Int64, id: String)] = [:]
+        let learners = Set(marks.map(\.learner)).sorted()
+        let days = Set(marks.map(\.day.iso)).sorted()
+        for part in stride(from: 0, to: learners.count, by: 400) {
+            let slice = Array(learners[part..<min(learners.count, part + 400)])
+            for r in try await conn.query("""
+                SELECT learner_id, school_id, day, marked_at, record_id FROM attendance_marks
+                WHERE learner_id IN (\(inList(slice.count))) AND day IN (\(inList(days.count)))
+                """, slice.map { .int($0) } + days.map { .text($0) }) {
+                guard let l = r.int(0), let s = r.int(1), let d = r.text(2).flatMap({ Day(iso: $0) }), let at = r.int(3) else { continue }
+                let k = DayKey(learner: l, school: s, day: d), id = r.text(4) ?? ""
+                if let c = current[k], (c.at, c.id) >= (at, id) { continue }
+                current[k] = (at, id)
+            }
+        }
+        try await conn.bulkInsert(table: "attendance_marks", columns: ["learner_id", "school_id", "day", "mark", "marked_at", "user_name", "record_id"],
+                                  rows: marks.map { [.int($0.learner), .int($0.school), .text($0.day.iso), .text($0.mark.rawValue), .int($0.at), .text($0.user), .text($0.id)] })
+        var winners: [DayKey: (mark: AttendanceMark, at: Int64, id: String, file: Int64)] = [:]
+        for m in marks {
+            let k = DayKey(learner: m.learner, school: m.school, day: m.day)
+            if let c = current[k], (c.at, c.id) >= (m.at, m.id) { continue }
+            if let w = winners[k], (w.at, w.id) >= (m.at, m.id) { continue }
+            winners[k] = (m.mark, m.at, m.id, m.file)
+        }
+        guard !winners.isEmpty else { return }
+        struct MonthKey: Hashable { var learner: Int64; var school: Int64; var year: Int; var month: Int }
+        var months: [MonthKey: (marks: MonthMarks, file: Int64)] = [:]
+        for (k, w) in winners {
+            let mk = MonthKey(learner: k.learner, school: k.school, year: k.day.year, month: k.day.month)
+            var entry = months[mk] ?? (MonthMarks(), w.file)
+            entry.marks.set(w.mark, day: k.day.dayOfMonth)
+            months[mk] = entry
+        }
+        // Merge into the stored months: read, replace the days set here, write back.
+        let keys = Array(months.keys)
+        var stored: [MonthKey: MonthMarks] = [:]
+        for (ym, group) in Dictionary(grouping: keys, by: { $0.year * 100 + $0.month }) {
+            let ls = Set(group.map(\.learner)).sorted()
+            for part in stride(from: 0, to: ls.count, by: 400) {
+                let slice = Array(ls[part..<min(ls.count, part + 400)])
+                for r in try await conn.query("""
+                    SELECT learner_id, school_id, present, absent, late, excused FROM learner_attendance
+                    WHERE year = ? AND month = ? AND learner_id IN (\(inList(slice.count)))
+                    """, [.int(Int64(ym / 100)), .int(Int64(ym % 100))] + slice.map { .int($0) }) {
+                    let k = MonthKey(learner: r.int(0) ?? 0, school: r.int(1) ?? 0, year: ym / 100, month: ym % 100)
+                    guard months[k] != nil else { continue }
+                    stored[k] = MonthMarks(present: UInt32(r.int(2) ?? 0), absent: UInt32(r.int(3) ?? 0), late: UInt32(r.int(4) ?? 0), excused: UInt32(r.int(5) ?? 0))
+                }
+            }
+        }
+        var rows: [[SQLValue]] = []
+        for (k, entry) in months.sorted(by: { ($0.key.learner, $0.key.year, $0.key.month) < ($1.key.learner, $1.key.year, $1.key.month) }) {
+            var merged = stored[k] ?? MonthMarks()
+            for d in 1...31 {
+                guard let mark = entry.marks.mark(day: d) else { continue }
+                merged.set(nil, day: d)
+                merged.set(mark, day: d)
+            }
+            guard let yearID = lookup.yearID(year: k.year, month: k.month) else { continue }
+            if stored[k] != nil {
+                try await conn.execute("DELETE FROM learner_attendance WHERE learner_id = ? AND school_id = ? AND year = ? AND month = ?",
+                                       .int(k.learner), .int(k.school), .int(Int64(k.year)), .int(Int64(k.month)))
+            }
+            rows.append([.int(k.learner), .int(k.school), .int(Int64(yearID)), .int(Int64(k.year)), .int(Int64(k.month)),
+                         .int(Int64(merged.present)), .int(Int64(merged.absent)), .int(Int64(merged.late)), .int(Int64(merged.excused)),
+                         .int(Int64(merged.recordedDays)), .int(Int64(merged.presentDays)), .int(Int64(merged.absentDays)), .int(entry.file), .int(0)])
+        }
+        try await conn.bulkInsert(table: "learner_attendance", columns: RecordRows.attendanceColumns("learner_id"), rows: rows)
+    }
+
+    /// Refreshes the summaries of the schools sync has touched since the last refresh (the
+    /// background refresher calls it every few seconds; a crash leaves the queue in the table,
+    /// so nothing is missed). Returns how many schools were refreshed.
+    @discardableResult
+    public func refreshDirtySummaries(limit: Int = 200) async throws -> Int {
+        try await database.transaction { conn in
+            let schools = try await conn.query("SELECT school_id FROM summary_dirty ORDER BY school_id LIMIT ?", [.int(Int64(limit))]).compactMap { $0.int(0) }
+            guard !schools.isEmpty else { return 0 }
+            try await SummarySQL.refresh(schools: Set(schools), on: conn)
+            try await conn.execute("DELETE FROM summary_dirty WHERE school_id IN (\(Self.inList(schools.count)))", schools.map { .int($0) })
+            return schools.count
+        }
+    }
+}
