@@ -73,6 +73,19 @@ extension DarasaStore {
                                    .text(tokenHash), .int(userID.rawValue), .text(csrfToken), .int(Clock.now()), .int(expiresAt))
     }
 
+    /// Many sessions in one transaction (load tests create thousands of device sessions at once).
+    public func createSessions(_ sessions: [(tokenHash: String, userID: UserID, csrfToken: String, expiresAt: Int64)]) async throws {
+        let now = Clock.now()
+        try await database.transaction { conn in
+            for part in stride(from: 0, to: sessions.count, by: 500) {
+                try await conn.bulkInsert(table: "sessions", columns: ["token_hash", "user_id", "csrf_token", "created_at", "expires_at"],
+                                          rows: sessions[part..<min(sessions.count, part + 500)].map {
+                                              [.text($0.tokenHash), .int($0.userID.rawValue), .text($0.csrfToken), .int(now), .int($0.expiresAt)]
+                                          })
+            }
+        }
+    }
+
     /// The live session for a token hash; nil when unknown, expired or the user is disabled.
     public func session(tokenHash: String, now: Int64 = Clock.now()) async throws -> SessionRecord? {
         guard let r = try await database.query("""

@@ -20,6 +20,16 @@ struct SessionMiddleware: RouterMiddleware {
     }
 }
 
+/// Sessions issued without a password, for `darasa bench sync`'s simulated devices: the cookie
+/// value and the CSRF token of each, the same shapes a sign-in gives.
+public enum BenchSessions {
+    public static func issue(store: DarasaStore, users: [UserID], lifetime: Int64 = 3600) async throws -> [(cookie: String, csrf: String)] {
+        let issued = users.map { ($0, Tokens.random(), Tokens.random(bytes: 16)) }
+        try await store.createSessions(issued.map { (Tokens.sha256($0.1), $0.0, $0.2, Clock.now() + lifetime) })
+        return issued.map { ("\(sessionCookie)=\($0.1)", $0.2) }
+    }
+}
+
 struct LoginForm: Decodable {
     var username: String?
     var password: String?
