@@ -169,8 +169,9 @@ struct BenchSync: AsyncParsableCommand {
         }
         let seconds = (clock.now - t0).seconds
         // The dashboards catch up in the background; how long until every touched school is fresh.
-        var refreshSeconds = 0.0
+        var refreshSeconds: Double? = 0
         while try await db.database.scalarInt("SELECT COUNT(*) FROM summary_dirty") ?? 0 > 0 {
+            guard (clock.now - t0).seconds - seconds < 600 else { refreshSeconds = nil; break }
             try await Task.sleep(for: .milliseconds(50))
             refreshSeconds = (clock.now - t0).seconds - seconds
         }
@@ -193,7 +194,7 @@ struct BenchSync: AsyncParsableCommand {
             "check": ["stored_rows": storedRows, "distinct_record_ids": distinctRows, "attendance_marks": marks,
                       "lost_records": lost, "duplicated_records": duplicated,
                       "replayed_records": replayedRecords, "replayed_records_answered_duplicate": outcome.duplicate],
-            "summary_refresh_after_seconds": refreshSeconds,
+            "summary_refresh_after_seconds": refreshSeconds.map { $0 as Any } ?? NSNull(),  // null: not fresh after 10 minutes
             "gzip": true, "loopback": true, "server_in_process": true,
             "targets": ["records_per_second_min_sqlite": 20_000, "p99_ms_max": 200, "lost": 0, "duplicated": 0],
         ]

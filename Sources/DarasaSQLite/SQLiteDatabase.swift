@@ -36,6 +36,13 @@ public final class SQLiteDatabase: SQLDatabase {
             try db.execute(sql: "PRAGMA synchronous = FULL")
             try db.execute(sql: "PRAGMA temp_store = MEMORY")
             try db.execute(sql: "PRAGMA cache_size = -65536")
+            // DARASA_SQL_SLOW_MS=N writes each statement slower than N ms to stderr (operations.md).
+            if let slow = ProcessInfo.processInfo.environment["DARASA_SQL_SLOW_MS"].flatMap(Double.init) {
+                db.trace(options: .profile) { event in
+                    guard case let .profile(statement, duration) = event, duration * 1000 >= slow else { return }
+                    FileHandle.standardError.write(Data(String(format: "slow SQL %.1f ms: %@\n", duration * 1000, String(statement.sql.prefix(300))).utf8))
+                }
+            }
         }
         do {
             pool = try DatabasePool(path: path, configuration: config)

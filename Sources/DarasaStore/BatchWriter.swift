@@ -122,7 +122,9 @@ enum SummarySQL {
     }
 
     /// Rebuilds `tables` (default: every summary) for the schools, from the base tables.
-    static func refresh(schools: Set<Int64>, tables: Set<String>? = nil, precomputed: AttendanceTally? = nil, on conn: any SQLConnection) async throws {
+    /// With `year`, only that school year's rows (sync touches one year; the others are unchanged).
+    static func refresh(schools: Set<Int64>, tables: Set<String>? = nil, year: Int? = nil, precomputed: AttendanceTally? = nil,
+                        on conn: any SQLConnection) async throws {
         guard !schools.isEmpty else { return }
         let want = tables ?? allTables
         guard !want.isEmpty else { return }
@@ -130,10 +132,12 @@ enum SummarySQL {
         try await conn.execute("DELETE FROM touched_schools", [])
         try await conn.bulkInsert(table: "touched_schools", columns: ["id"], rows: schools.sorted().map { [.int($0)] })
         let touched = "(SELECT id FROM touched_schools)"
+        // " AND <alias>year_id = N" when one year is refreshed (an integer, never user text).
+        func inYear(_ alias: String = "") -> String { year.map { " AND \(alias)year_id = \($0)" } ?? "" }
         for table in ["summary_enrolment", "summary_attendance", "summary_learner_year", "summary_assessed",
                       "summary_teacher_attendance", "summary_learning", "summary_attendance_year", "summary_school_year",
                       "summary_attendance_month", "summary_learner_cube", "summary_learning_cube"] where want.contains(table) {
-            try await conn.execute("DELETE FROM \(table) WHERE school_id IN \(touched)", [])
+            try await conn.execute("DELETE FROM \(table) WHERE school_id IN \(touched)\(inYear())", [])
         }
         if want.contains("summary_enrolment") { try await conn.execute("""
             INSERT INTO summary_enrolment (school_id, year_id, grade, sex, disability, learners, active, dropped_out)
@@ -141,7 +145,7 @@ enum SummarySQL {
                    SUM(CASE WHEN e.status IN ('dropped_out', 'transferred_out') THEN 0 ELSE 1 END),
                    SUM(CASE WHEN e.status = 'dropped_out' THEN 1 ELSE 0 END)
             FROM enrolments e JOIN learners l ON l.id = e.learner_id
-            WHERE e.school_id IN \(touched)
+            WHERE e.school_id IN \(touched)\(inYear("e."))
             GROUP BY e.school_id, e.year_id, e.grade, l.sex, \(disability)
             """, []) }
         if let precomputed, want.contains("summary_attendance"), want.contains("summary_learner_year") {
@@ -154,13 +158,13 @@ enum SummarySQL {
                    SUM(a.recorded_days), SUM(a.present_days), SUM(a.absent_days)
             FROM learner_attendance a JOIN learners l ON l.id = a.learner_id
             LEFT JOIN enrolments e ON e.learner_id = a.learner_id AND e.year_id = a.year_id AND e.school_id = a.school_id
-            WHERE a.school_id IN \(touched)
+            WHERE a.school_id IN \(touched)\(inYear("a."))
             GROUP BY a.school_id, a.year_id, a.year, a.month, COALESCE(e.grade, 0), l.sex
             """, []) }
         if want.contains("summary_learner_year") { try await conn.execute("""
             INSERT INTO summary_learner_year (learner_id, school_id, year_id, recorded_days, present_days, absent_days)
             SELECT learner_id, school_id, year_id, SUM(recorded_days), SUM(present_days), SUM(absent_days)
-            FROM learner_attendance WHERE school_id IN \(touched)
+            FROM learner_attendance WHERE school_id IN \(touched)\(inYear())
             GROUP BY learner_id, school_id, year_id
             """, []) }
         }
@@ -168,7 +172,7 @@ enum SummarySQL {
             INSERT INTO summary_assessed (school_id, year_id, grade, sex, learners)
             SELECT r.school_id, r.year_id, r.grade, l.sex, COUNT(DISTINCT r.learner_id)
             FROM assessment_results r JOIN learners l ON l.id = r.learner_id
-            WHERE r.school_id IN \(touched)
+            WHERE r.school_id IN \(touched)\(inYear("r."))
             GROUP BY r.school_id, r.year_id, r.grade, l.sex
             """, []) }
         if want.contains("summary_attendance_year") { try await conn.execute("""
@@ -176,13 +180,13 @@ enum SummarySQL {
             SELECT y.school_id, y.year_id, COALESCE(e.grade, 0), l.sex, COUNT(*), SUM(y.recorded_days), SUM(y.present_days), SUM(y.absent_days)
             FROM summary_learner_year y JOIN learners l ON l.id = y.learner_id
             LEFT JOIN enrolments e ON e.learner_id = y.learner_id AND e.year_id = y.year_id AND e.school_id = y.school_id
-            WHERE y.school_id IN \(touched)
+            WHERE y.school_id IN \(touched)\(inYear("y."))
             GROUP BY y.school_id, y.year_id, COALESCE(e.grade, 0), l.sex
             """, []) }
         if want.contains("summary_attendance_month") { try await conn.execute("""
             INSERT INTO summary_attendance_month (school_id, year_id, year, month, recorded_days, present_days)
             SELECT school_id, year_id, year, month, SUM(recorded_days), SUM(present_days)
-            FROM summary_attendance WHERE school_id IN \(touched)
+            FROM summary_attendance WHERE school_id IN \(touched)\(inYear())
             GROUP BY school_id, year_id, year, month
             """, []) }
         // One row per school and year for every year the school has enrolments or registers.
@@ -198,8 +202,8 @@ enum SummarySQL {
                    (SELECT COUNT(*) FROM summary_learner_year y WHERE y.school_id = k.school_id AND y.year_id = k.year_id
                       AND y.recorded_days > 30 AND y.absent_days * 10 >= y.recorded_days),
                    COALESCE((SELECT SUM(learners) FROM summary_assessed s WHERE s.school_id = k.school_id AND s.year_id = k.year_id), 0)
-            FROM (SELECT school_id, year_id FROM summary_enrolment WHERE school_id IN \(touched)
-                  UNION SELECT school_id, year_id FROM summary_learner_year WHERE school_id IN \(touched)) k
+            FROM (SELECT school_id, year_id FROM summary_enrolment WHERE school_id IN \(touched)\(inYear())
+                  UNION SELECT school_id, year_id FROM summary_learner_year WHERE school_id IN \(touched)\(inYear())) k
             """, []) }
         if want.contains("summary_learning") { try await conn.execute("""
             INSERT INTO summary_learning (school_id, year_id, instrument_id, subtask_code, grade, sex, results, scored,
@@ -212,15 +216,15 @@ enum SummarySQL {
             FROM assessment_results r JOIN learners l ON l.id = r.learner_id JOIN instruments i ON i.id = r.instrument_id
             LEFT JOIN benchmarks b ON b.instrument_id = r.instrument_id AND b.subtask_code = r.subtask_code
                                   AND b.grade = r.grade AND b.language = i.language
-            WHERE r.school_id IN \(touched)
+            WHERE r.school_id IN \(touched)\(inYear("r."))
             GROUP BY r.school_id, r.year_id, r.instrument_id, r.subtask_code, r.grade, l.sex
             """, []) }
-        if want.contains("summary_learner_cube") { try await conn.execute(learnerCube(touched), []) }
-        if want.contains("summary_learning_cube") { try await conn.execute(learningCube(touched), []) }
+        if want.contains("summary_learner_cube") { try await conn.execute(learnerCube(touched, year: inYear()), []) }
+        if want.contains("summary_learning_cube") { try await conn.execute(learningCube(touched, year: inYear("r.")), []) }
         if want.contains("summary_teacher_attendance") { try await conn.execute("""
             INSERT INTO summary_teacher_attendance (school_id, year_id, teachers, recorded_days, present_days)
             SELECT school_id, year_id, COUNT(DISTINCT teacher_id), SUM(recorded_days), SUM(present_days)
-            FROM teacher_attendance WHERE school_id IN \(touched)
+            FROM teacher_attendance WHERE school_id IN \(touched)\(inYear())
             GROUP BY school_id, year_id
             """, []) }
     }
@@ -242,7 +246,7 @@ extension SummarySQL {
     /// outcome), whether they were in the same grade the year before (repeaters), attendance
     /// days and chronic absence (over 30 recorded days, absent on 10 % or more), and whether
     /// they were assessed. Reads summary_learner_year, so it runs after it.
-    static func learnerCube(_ touched: String) -> String {
+    static func learnerCube(_ touched: String, year: String = "") -> String {
         """
         INSERT INTO summary_learner_cube (school_id, year_id, grade, sex, disability, age, language, learners, enrolled, active,
                                           new_entrants, repeaters, promoted, repeating, dropped_out, completed, transferred_out,
@@ -267,12 +271,12 @@ extension SummarySQL {
                    COALESCE(a.recorded_days, 0) AS recorded_days, COALESCE(a.present_days, 0) AS present_days,
                    COALESCE(a.absent_days, 0) AS absent_days,
                    CASE WHEN r.learner_id IS NULL THEN 0 ELSE 1 END AS assessed
-            FROM (SELECT learner_id, school_id, year_id FROM enrolments WHERE school_id IN \(touched)
-                  UNION SELECT learner_id, school_id, year_id FROM summary_learner_year WHERE school_id IN \(touched)
-                  UNION SELECT learner_id, school_id, year_id FROM assessment_results WHERE school_id IN \(touched)) k
+            FROM (SELECT learner_id, school_id, year_id FROM enrolments WHERE school_id IN \(touched)\(year)
+                  UNION SELECT learner_id, school_id, year_id FROM summary_learner_year WHERE school_id IN \(touched)\(year)
+                  UNION SELECT learner_id, school_id, year_id FROM assessment_results WHERE school_id IN \(touched)\(year)) k
             LEFT JOIN enrolments e ON e.learner_id = k.learner_id AND e.school_id = k.school_id AND e.year_id = k.year_id
             LEFT JOIN summary_learner_year a ON a.learner_id = k.learner_id AND a.school_id = k.school_id AND a.year_id = k.year_id
-            LEFT JOIN (SELECT DISTINCT learner_id, school_id, year_id FROM assessment_results WHERE school_id IN \(touched)) r
+            LEFT JOIN (SELECT DISTINCT learner_id, school_id, year_id FROM assessment_results WHERE school_id IN \(touched)\(year)) r
                    ON r.learner_id = k.learner_id AND r.school_id = k.school_id AND r.year_id = k.year_id
         ) x
         JOIN learners l ON l.id = x.learner_id JOIN academic_years y ON y.id = x.year_id
@@ -285,7 +289,7 @@ extension SummarySQL {
     /// meets, 1 partially meets, 2 meets = minimum proficiency, 3 exceeds), with counts and their
     /// sampling-weighted sums: per-school weighted totals are what a design-based standard error
     /// clustered by school needs (`Survey.ratio`).
-    static func learningCube(_ touched: String) -> String {
+    static func learningCube(_ touched: String, year: String = "") -> String {
         let proficiency = """
             CASE WHEN r.score IS NULL OR b.mpl IS NULL THEN -1 WHEN b.exceeds_min IS NOT NULL AND r.score >= b.exceeds_min THEN 3
                  WHEN r.score >= b.mpl THEN 2 WHEN b.partially_min IS NOT NULL AND r.score >= b.partially_min THEN 1 ELSE 0 END
@@ -308,7 +312,7 @@ extension SummarySQL {
         JOIN academic_years y ON y.id = r.year_id
         LEFT JOIN benchmarks b ON b.instrument_id = r.instrument_id AND b.subtask_code = r.subtask_code
                               AND b.grade = r.grade AND b.language = i.language
-        WHERE r.school_id IN \(touched)
+        WHERE r.school_id IN \(touched)\(year)
         GROUP BY r.school_id, r.year_id, \(period), r.instrument_id, r.subtask_code, r.mode, r.grade, l.sex, \(disability), \(age),
                  COALESCE(l.home_language, ''), COALESCE(r.level, -1), \(proficiency)
         """

@@ -856,5 +856,15 @@ public enum Schema {
             )
             """,
         ]),
+        // The summary queue says what to refresh: one school year (NULL: every year) and which
+        // summaries ('all', or groups: attendance, learning); `seq` changes whenever a push queues
+        // the school again, so a refresh never takes a newer entry off the queue. And an index
+        // for the latest school year, which every signed-in request asks for.
+        Migration("0015_summary_queue_scope", [
+            "ALTER TABLE summary_dirty ADD COLUMN year_id INTEGER",
+            "ALTER TABLE summary_dirty ADD COLUMN tables TEXT NOT NULL DEFAULT 'all'",
+            "ALTER TABLE summary_dirty ADD COLUMN seq BIGINT NOT NULL DEFAULT 0",
+            "CREATE INDEX summary_enrolment_year ON summary_enrolment (year_id)",
+        ]),
     ]
 }

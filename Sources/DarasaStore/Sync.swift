@@ -256,13 +256,14 @@ extension DarasaStore {
                 .int(now), .int(now), .int(Int64(accepted.count)), .int(Int64(ids.count)), .int(Int64(accepted.count)))
             var fileIDs: [Int: Int64] = [:]
             var nextFile = (try await conn.scalarInt("SELECT COALESCE(MAX(id), 0) FROM import_files")) ?? 0
+            var fileRows: [[SQLValue]] = []
             for pi in Set(accepted.map(\.push)).sorted() {
                 nextFile += 1
                 fileIDs[pi] = nextFile
-                try await conn.execute("INSERT INTO import_files (id, batch_id, source, path, device_id) VALUES (?, ?, 'app', ?, ?)",
-                                       .int(nextFile), .int(batchID), .text("device:\(pushes[pi].deviceID)/batch:\(pushes[pi].batchID)"), .text(pushes[pi].deviceID))
+                fileRows.append([.int(nextFile), .int(batchID), .text("app"), .text("device:\(pushes[pi].deviceID)/batch:\(pushes[pi].batchID)"), .text(pushes[pi].deviceID)])
             }
-            var dirty: Set<Int64> = []
+            try await conn.bulkInsert(table: "import_files", columns: ["id", "batch_id", "source", "path", "device_id"], rows: fileRows)
+            var dirty: [Int64: SummaryQueueEntry] = [:]
             var marks: [(learner: Int64, school: Int64, day: Day, mark: AttendanceMark, at: Int64, id: String, file: Int64, user: String)] = []
             var nextResult = (try await conn.scalarInt("SELECT COALESCE(MAX(id), 0) FROM assessment_results")) ?? 0
             var nextVisit = (try await conn.scalarInt("SELECT COALESCE(MAX(id), 0) FROM school_visits")) ?? 0
@@ -274,6 +275,7 @@ extension DarasaStore {
                 case .attendance(let id, let learner, let s, let day, let mark, let at):
                     marks.append((learner, s, day, mark, at, id, file, p.permissions.username))
                     school = s
+                    dirty[s, default: SummaryQueueEntry()].add(year: lookup.yearID(for: day), group: .attendance)
                 case .assessment(let id, let a):
                     nextResult += 1
                     let scored = score(a, instruments)
@@ -285,6 +287,7 @@ extension DarasaStore {
                                        .int(file), .int(Int64(resultRows.count + 1))])
                     keyRows.append([.text("assessment_results"), .text("app"), .text(id), .int(nextResult)])
                     school = a.school
+                    dirty[a.school, default: SummaryQueueEntry()].add(year: year, group: .learning)
                 case .visit(let id, let v):
                     nextVisit += 1
                     let rubric = (try? JSONText.encode(v.rubric)) ?? "{}"
@@ -299,7 +302,6 @@ extension DarasaStore {
                 }
                 storedRows.append([.text(item.id), .text(p.deviceID), .text(p.batchID), .text(p.permissions.username), .text(item.kind), .int(now),
                                    .text("stored"), .null, SQLValue(school)])
-                if let school { dirty.insert(school) }
             }
             if !resultRows.isEmpty {
                 try await conn.bulkInsert(table: "assessment_results", columns: ["id", "learner_id", "school_id", "instrument_id", "subtask_code", "year_id",
@@ -315,24 +317,19 @@ extension DarasaStore {
             }
             if !keyRows.isEmpty { try await conn.bulkInsert(table: "record_keys", columns: ["table_name", "source", "source_key", "record_id"], rows: keyRows) }
             if !marks.isEmpty { try await applyMarks(marks, conn: conn, lookup: lookup) }
-            let stillClean = dirty.sorted()
-            for part in stride(from: 0, to: stillClean.count, by: 500) {
-                let slice = Array(stillClean[part..<min(stillClean.count, part + 500)])
-                let queued = Set(try await conn.query("SELECT school_id FROM summary_dirty WHERE school_id IN (\(inList(slice.count)))",
-                                                      slice.map { .int($0) }).compactMap { $0.int(0) })
-                let new = slice.filter { !queued.contains($0) }
-                if !new.isEmpty { try await conn.bulkInsert(table: "summary_dirty", columns: ["school_id"], rows: new.map { [.int($0)] }) }
-            }
+            try await Self.queueSummaries(dirty, conn: conn)
         }
         if !storedRows.isEmpty {
             try await conn.bulkInsert(table: "sync_records", columns: ["record_id", "device_id", "batch_id", "user_name", "kind", "received_at",
                                                                      "status", "reason", "school_id"], rows: storedRows)
         }
-        for (p, r) in zip(pushes, results) {
+        // One audit entry per device batch, written together (one statement for the group).
+        let at = Clock.now()
+        try await conn.bulkInsert(table: "audit_log", columns: ["at", "actor", "action", "target", "detail"], rows: zip(pushes, results).map { p, r in
             let stored = r.filter { $0.status == .stored }.count, rejected = r.filter { $0.status == .rejected }.count
-            try await audit(conn, actor: p.permissions.username, action: "sync.push", target: "device:\(p.deviceID)",
-                            detail: "batch=\(p.batchID) stored=\(stored) duplicate=\(r.count - stored - rejected) rejected=\(rejected)")
-        }
+            return [.int(at), .text(p.permissions.username), .text("sync.push"), .text("device:\(p.deviceID)"),
+                    .text("batch=\(p.batchID) stored=\(stored) duplicate=\(r.count - stored - rejected) rejected=\(rejected)")]
+        })
         return results
     }
 
@@ -435,28 +432,108 @@ extension DarasaStore {
                 merged.set(mark, day: d)
             }
             guard let yearID = lookup.yearID(year: k.year, month: k.month) else { continue }
-            if stored[k] != nil {
-                try await conn.execute("DELETE FROM learner_attendance WHERE learner_id = ? AND school_id = ? AND year = ? AND month = ?",
-                                       .int(k.learner), .int(k.school), .int(Int64(k.year)), .int(Int64(k.month)))
-            }
             rows.append([.int(k.learner), .int(k.school), .int(Int64(yearID)), .int(Int64(k.year)), .int(Int64(k.month)),
                          .int(Int64(merged.present)), .int(Int64(merged.absent)), .int(Int64(merged.late)), .int(Int64(merged.excused)),
                          .int(Int64(merged.recordedDays)), .int(Int64(merged.presentDays)), .int(Int64(merged.absentDays)), .int(entry.file), .int(0)])
         }
+        // The months already stored are replaced: deleted in sets (learner and school pairs per
+        // month), then every month written in one bulk insert.
+        for (ym, group) in Dictionary(grouping: stored.keys, by: { $0.year * 100 + $0.month }) {
+            let pairs = group.sorted { ($0.learner, $0.school) < ($1.learner, $1.school) }
+            for part in stride(from: 0, to: pairs.count, by: 400) {
+                let slice = pairs[part..<min(pairs.count, part + 400)]
+                let list = Array(repeating: "(?, ?)", count: slice.count).joined(separator: ", ")
+                try await conn.execute("DELETE FROM learner_attendance WHERE year = ? AND month = ? AND (learner_id, school_id) IN (VALUES \(list))",
+                                       [.int(Int64(ym / 100)), .int(Int64(ym % 100))] + slice.flatMap { [SQLValue.int($0.learner), .int($0.school)] })
+            }
+        }
         try await conn.bulkInsert(table: "learner_attendance", columns: RecordRows.attendanceColumns("learner_id"), rows: rows)
+    }
+
+    /// Puts schools on the summary queue, merged with what is queued for them already. Each
+    /// entry is written anew with a fresh `seq`, so a refresh that read the old entry does not
+    /// take the new one off the queue (below).
+    static func queueSummaries(_ entries: [Int64: SummaryQueueEntry], conn: any SQLConnection) async throws {
+        let schools = entries.keys.sorted()
+        for part in stride(from: 0, to: schools.count, by: 400) {
+            let slice = Array(schools[part..<min(schools.count, part + 400)])
+            var merged: [Int64: SummaryQueueEntry] = [:]
+            for s in slice { merged[s] = entries[s] }
+            let queued = try await conn.query("SELECT school_id, year_id, tables FROM summary_dirty WHERE school_id IN (\(inList(slice.count)))",
+                                              slice.map { .int($0) })
+            for r in queued {
+                guard let s = r.int(0) else { continue }
+                merged[s, default: SummaryQueueEntry()].merge(SummaryQueueEntry(stored: r.int(1).map(Int.init), tables: r.text(2) ?? "all"))
+            }
+            if !queued.isEmpty {
+                try await conn.execute("DELETE FROM summary_dirty WHERE school_id IN (\(inList(slice.count)))", slice.map { .int($0) })
+            }
+            try await conn.bulkInsert(table: "summary_dirty", columns: ["school_id", "year_id", "tables", "seq"], rows: slice.map { s in
+                let e = merged[s] ?? SummaryQueueEntry()
+                return [.int(s), SQLValue(e.singleYear.map(Int64.init)), .text(e.storedTables), .int(Int64.random(in: 1...Int64.max))]
+            })
+        }
     }
 
     /// Refreshes the summaries of the schools sync has touched since the last refresh (the
     /// background refresher calls it every few seconds; a crash leaves the queue in the table,
-    /// so nothing is missed). Returns how many schools were refreshed.
+    /// so nothing is missed). One school per transaction, only the year and the summaries its
+    /// records feed, so that pushes wait at most one school's refresh for the writer. An entry
+    /// is taken off the queue only if no push has queued the school again meanwhile (its `seq`
+    /// is unchanged); otherwise the school is refreshed again next time. Returns how many
+    /// schools were refreshed.
     @discardableResult
     public func refreshDirtySummaries(limit: Int = 200) async throws -> Int {
-        try await database.transaction { conn in
-            let schools = try await conn.query("SELECT school_id FROM summary_dirty ORDER BY school_id LIMIT ?", [.int(Int64(limit))]).compactMap { $0.int(0) }
-            guard !schools.isEmpty else { return 0 }
-            try await SummarySQL.refresh(schools: Set(schools), on: conn)
-            try await conn.execute("DELETE FROM summary_dirty WHERE school_id IN (\(Self.inList(schools.count)))", schools.map { .int($0) })
-            return schools.count
+        let entries = try await database.query("SELECT school_id, year_id, tables, seq FROM summary_dirty ORDER BY school_id LIMIT ?", .int(Int64(limit)))
+        for r in entries {
+            guard let school = r.int(0), let seq = r.int(3) else { continue }
+            let entry = SummaryQueueEntry(stored: r.int(1).map(Int.init), tables: r.text(2) ?? "all")
+            try await database.transaction { conn in
+                try await SummarySQL.refresh(schools: [school], tables: entry.summaryTables, year: entry.singleYear, on: conn)
+                try await conn.execute("DELETE FROM summary_dirty WHERE school_id = ? AND seq = ?", .int(school), .int(seq))
+            }
         }
+        return entries.count
+    }
+}
+
+/// What the summary queue holds for a school: the school year touched (nil: more than one, or
+/// unknown — refresh them all) and which groups of summaries the records feed.
+public struct SummaryQueueEntry: Sendable, Hashable {
+    public enum Group: String, Sendable, CaseIterable { case attendance, learning }
+    var years: Set<Int> = []
+    var anyYear = false
+    var groups: Set<Group> = []
+    var all = false
+
+    init() {}
+
+    /// From a stored row: `tables` is "all" or groups joined by commas; `year_id` NULL is every year.
+    init(stored year: Int?, tables: String) {
+        if let year { years = [year] } else { anyYear = true }
+        if tables == "all" { all = true } else { groups = Set(tables.split(separator: ",").compactMap { Group(rawValue: String($0)) }) }
+    }
+
+    mutating func add(year: Int?, group: Group) {
+        if let year { years.insert(year) } else { anyYear = true }
+        groups.insert(group)
+    }
+
+    mutating func merge(_ o: SummaryQueueEntry) {
+        years.formUnion(o.years)
+        anyYear = anyYear || o.anyYear
+        groups.formUnion(o.groups)
+        all = all || o.all
+    }
+
+    var singleYear: Int? { !anyYear && years.count == 1 ? years.first : nil }
+    var storedTables: String { all || groups.isEmpty ? "all" : groups.map(\.rawValue).sorted().joined(separator: ",") }
+    /// The summary tables to rebuild (nil: all of them).
+    var summaryTables: Set<String>? {
+        guard !all, !groups.isEmpty else { return nil }
+        var t: Set<String> = []
+        if groups.contains(.attendance) { t.formUnion(SummarySQL.tables(for: .learnerAttendance([])) ?? []) }
+        if groups.contains(.learning) { t.formUnion(SummarySQL.tables(for: .assessmentResults([])) ?? []) }
+        return t
     }
 }

@@ -1,0 +1,67 @@
+import DarasaCore
+import DarasaStore
+import DarasaTestSupport
+import Foundation
+import Testing
+
+/// Sync's writes (docs/sync.md) on both engines, below HTTP: one group commit of several
+/// devices' batches, duplicates across and within batches, latest-mark-wins whatever the
+/// arrival order, refusals with reasons, and the summaries refreshed from the queue.
+@Suite struct SyncStoreTests {
+    static let teacher = SyncPermissions(username: "t1", role: .teacher, path: "/TL/",
+                                         classes: [ClassRef(schoolID: TinyCountry.s1, grade: 2, section: "A")])
+    static let monday = Day(year: 2025, month: 3, day: 31)!
+    /// Inside the school year, after the day marked.
+    static let now: Int64 = 1_743_500_000  // 2025-04-01
+
+    func mark(_ id: String, _ learner: Int64, _ mark: AttendanceMark, at: Int64, day: Day = monday) -> SyncItem {
+        .attendance(id: id, learner: learner, school: TinyCountry.s1.rawValue, day: day, mark: mark, markedAt: at)
+    }
+
+    @Test(arguments: TestEngine.available)
+    func aGroupCommitStoresEachRecordOnceAndTheLatestMarkWins(engine: TestEngine) async throws {
+        let store = try await engine.makeStore()
+        defer { Task { await store.close() } }
+        try await TinyCountry.load(into: store)
+        let a = SyncPush(deviceID: "tablet-a-01", batchID: "batch-a-0001", permissions: Self.teacher, items: [
+            mark("rec-a-000001", 1, .absent, at: 2_000),
+            mark("rec-a-000002", 2, .late, at: 2_000),
+        ])
+        // Device b took learner 1's register earlier (its mark is history), and repeats a's record.
+        let b = SyncPush(deviceID: "tablet-b-01", batchID: "batch-b-0001", permissions: Self.teacher, items: [
+            mark("rec-b-000001", 1, .present, at: 1_000),
+            mark("rec-a-000001", 1, .absent, at: 2_000),
+            mark("rec-b-000002", 3, .absent, at: 1_000),                                   // grade 3: not t1's class
+            mark("rec-b-000003", 1, .absent, at: 1_000, day: Day(year: 2025, month: 4, day: 9)!),  // a week ahead of the server
+            .invalid(id: "rec-b-000004", kind: "attendance", reason: "the mark must be present, absent, late or excused"),
+        ])
+        let results = try await store.applySync([a, b], now: Self.now)
+        #expect(results[0].map(\.status) == [.stored, .stored])
+        #expect(results[1].map(\.status) == [.stored, .duplicate, .rejected, .rejected, .rejected])
+        #expect(results[1][2].reason?.contains("not in one of your classes") == true)
+        #expect(results[1][3].reason?.contains("in the future") == true)
+        let marks = try await store.marks(schoolID: TinyCountry.s1, day: Self.monday, learners: [LearnerID(1), LearnerID(2)])
+        #expect(marks[LearnerID(1)] == .absent && marks[LearnerID(2)] == .late)
+        #expect(try await store.database.scalarInt("SELECT COUNT(*) FROM attendance_marks") == 3)
+        #expect(try await store.database.scalarInt("SELECT COUNT(*) FROM sync_records") == 6)
+
+        // The same batches again (lost acknowledgements): nothing changes, the answers agree.
+        let again = try await store.applySync([b, a], now: Self.now)
+        #expect(again[0].map(\.status) == [.duplicate, .duplicate, .rejected, .rejected, .rejected])
+        #expect(again[1].map(\.status) == [.duplicate, .duplicate])
+        #expect(try await store.database.scalarInt("SELECT COUNT(*) FROM attendance_marks") == 3)
+
+        // A later correction from b arrives last and wins.
+        let c = SyncPush(deviceID: "tablet-b-01", batchID: "batch-b-0002", permissions: Self.teacher, items: [mark("rec-b-000005", 1, .excused, at: 3_000)])
+        _ = try await store.applySync([c], now: Self.now)
+        #expect(try await store.marks(schoolID: TinyCountry.s1, day: Self.monday, learners: [LearnerID(1)])[LearnerID(1)] == .excused)
+
+        // Summaries follow from the queue: s1 (hand-worked 117 of 123 days present) loses two of
+        // its present days on 31 March — learner 1 excused, learner 2 late (late counts present).
+        #expect(try await store.refreshDirtySummaries() == 1)
+        #expect(try await store.refreshDirtySummaries() == 0)
+        let s1 = try #require(try await store.schoolFigures(under: "/TL/", yearID: 2025).first { $0.schoolID == TinyCountry.s1 })
+        #expect(s1.recordedDays == 123)
+        #expect(s1.presentDays == 116)
+    }
+}
