@@ -120,7 +120,7 @@ struct BenchSync: AsyncParsableCommand {
                 let day = days[days.count - 1 - ((d / classes.count) * batches + b) % days.count]
                 let records: [[String: Any]] = roster[k]!.map { learner in
                     let roll = rng.next() % 100
-                    return ["id": UUID().uuidString, "type": "attendance", "learner": learner, "school": k.school, "date": day.iso,
+                    return ["id": Self.timeOrderedID(), "type": "attendance", "learner": learner, "school": k.school, "date": day.iso,
                             "mark": roll < 85 ? "present" : roll < 95 ? "absent" : roll < 98 ? "late" : "excused",
                             "markedAt": 1_760_000_000_000 + Int64(jobs.count)]
                 }
@@ -213,6 +213,19 @@ struct BenchSync: AsyncParsableCommand {
 
     struct PushFailed: Error, CustomStringConvertible {
         var description: String
+    }
+
+    /// A record id as the offline app makes one (app.js `uuid()`): a UUID version 7, the time in
+    /// milliseconds then random bits, so records made together sort together.
+    static func timeOrderedID(now: Date = Date()) -> String {
+        var b = (0..<16).map { _ in UInt8.random(in: 0...255) }
+        var ms = UInt64(now.timeIntervalSince1970 * 1000)
+        for i in stride(from: 5, through: 0, by: -1) { b[i] = UInt8(ms & 0xff); ms >>= 8 }
+        b[6] = (b[6] & 0x0f) | 0x70
+        b[8] = (b[8] & 0x3f) | 0x80
+        let h = b.map { String(format: "%02x", $0) }.joined()
+        let c = Array(h)
+        return "\(String(c[0..<8]))-\(String(c[8..<12]))-\(String(c[12..<16]))-\(String(c[16..<20]))-\(String(c[20...]))"
     }
 
     /// One connection (kept alive) pushing its share of the batches one after another; a 503

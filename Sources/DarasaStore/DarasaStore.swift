@@ -97,7 +97,14 @@ public final class DarasaStore: Sendable {
             throw StoreError(.notEmpty, "This database already holds data that was not made by the demo; the demo will not overwrite it. Point --database or --data-dir somewhere new.")
         }
         try await database.transaction { conn in
-            for table in Self.dataTables { try await conn.execute("DELETE FROM \(table)", []) }
+            if conn.dialect == .postgres {
+                // One TRUNCATE of every table: DELETE checks each import file against the rows
+                // deleted before it in the same transaction (no index on file_id, dead rows not
+                // yet vacuumed) and took 17 minutes once sync had stored thousands of batches.
+                try await conn.execute("TRUNCATE \(Self.dataTables.joined(separator: ", "))", [])
+            } else {
+                for table in Self.dataTables { try await conn.execute("DELETE FROM \(table)", []) }
+            }
         }
     }
 

@@ -130,25 +130,32 @@ extension DarasaStore {
     /// `attendance_marks`; assessments and visits — append-only. The schools touched are queued
     /// for the background summary refresh (`refreshDirtySummaries`). Returns one result per
     /// record, per push, in order.
-    public func applySync(_ pushes: [SyncPush], now: Int64 = Clock.now()) async throws -> [[SyncResult]] {
-        let calendar = try await self.calendar()
-        let lookup = YearLookup(years: calendar.map { ($0.id, $0.start, $0.end) })
-        let schoolDays = Set(calendar.flatMap(\.schoolDays))
-        let instruments = try await instruments()
+    public func applySync(_ pushes: [SyncPush], now: Int64 = Clock.now(), reference: SyncReference? = nil) async throws -> [[SyncResult]] {
+        let reference = if let reference { reference } else { try await syncReference() }
         return try await database.transaction { conn in
-            try await Self.applySync(pushes, conn: conn, now: now, lookup: lookup, schoolDays: schoolDays, instruments: instruments)
+            try await Self.applySync(pushes, conn: conn, now: now, lookup: reference.lookup, schoolDays: reference.schoolDays,
+                                     instruments: reference.instruments)
         }
+    }
+
+    /// What every sync check reads and that changes only with a census or instrument import: the
+    /// calendar and the instruments. The server keeps it for a few seconds between commits.
+    public func syncReference() async throws -> SyncReference {
+        let calendar = try await self.calendar()
+        return SyncReference(lookup: YearLookup(years: calendar.map { ($0.id, $0.start, $0.end) }), schoolDays: Set(calendar.flatMap(\.schoolDays)),
+                             instruments: try await instruments())
     }
 
     static func inList(_ n: Int) -> String { Array(repeating: "?", count: n).joined(separator: ", ") }
 
     static func applySync(_ pushes: [SyncPush], conn: any SQLConnection, now: Int64, lookup: YearLookup, schoolDays: Set<Day>,
                           instruments: [String: Instrument]) async throws -> [[SyncResult]] {
+        let chunk = Self.chunk(conn)
         // 1. Duplicates: ids stored before, or repeated within this group.
         let ids = pushes.flatMap { $0.items.map(\.id) }
         var known: [String: (status: String, reason: String?)] = [:]
-        for part in stride(from: 0, to: ids.count, by: 500) {
-            let slice = Array(ids[part..<min(ids.count, part + 500)])
+        for part in stride(from: 0, to: ids.count, by: chunk) {
+            let slice = Array(ids[part..<min(ids.count, part + chunk)])
             for r in try await conn.query("SELECT record_id, status, reason FROM sync_records WHERE record_id IN (\(inList(slice.count)))",
                                           slice.map { .text($0) }) {
                 known[r.text(0) ?? ""] = (r.text(1) ?? "stored", r.text(2))
@@ -169,8 +176,8 @@ extension DarasaStore {
         struct Stay: Hashable { var learner: Int64; var school: Int64; var year: Int }
         var stays: [Stay: (grade: Int, section: String, status: String)] = [:]
         let learnerList = learnerIDs.sorted()
-        for part in stride(from: 0, to: learnerList.count, by: 500) {
-            let slice = Array(learnerList[part..<min(learnerList.count, part + 500)])
+        for part in stride(from: 0, to: learnerList.count, by: chunk) {
+            let slice = Array(learnerList[part..<min(learnerList.count, part + chunk)])
             for r in try await conn.query("SELECT learner_id, school_id, year_id, grade, section, status FROM enrolments WHERE learner_id IN (\(inList(slice.count)))",
                                           slice.map { .int($0) }) {
                 stays[Stay(learner: r.int(0) ?? 0, school: r.int(1) ?? 0, year: Int(r.int(2) ?? 0))] = (Int(r.int(3) ?? 0), r.text(4) ?? "", r.text(5) ?? "")
@@ -178,8 +185,8 @@ extension DarasaStore {
         }
         var paths: [Int64: String] = [:]
         let schoolList = schoolIDs.sorted()
-        for part in stride(from: 0, to: schoolList.count, by: 500) {
-            let slice = Array(schoolList[part..<min(schoolList.count, part + 500)])
+        for part in stride(from: 0, to: schoolList.count, by: chunk) {
+            let slice = Array(schoolList[part..<min(schoolList.count, part + chunk)])
             for r in try await conn.query("SELECT s.id, o.path FROM schools s JOIN org_units o ON o.id = s.id WHERE s.id IN (\(inList(slice.count)))",
                                           slice.map { .int($0) }) { paths[r.int(0) ?? 0] = r.text(1) }
         }
@@ -369,36 +376,66 @@ extension DarasaStore {
     }
 
     /// Keeps every mark and puts the latest for each learner and day into the month bitmaps.
+    /// Rows per statement for `IN (…)` lists: few statements per commit (each is a trip to the
+    /// writer), well inside both engines' limits on bound values (SQLite 32,766; PostgreSQL
+    /// 65,535). Measured on PostgreSQL too: chunks of 500 made its sync commits slower, not faster.
+    static func chunk(_ conn: any SQLConnection) -> Int { 5_000 }
+
     static func applyMarks(_ marks: [(learner: Int64, school: Int64, day: Day, mark: AttendanceMark, at: Int64, id: String, file: Int64, user: String)],
                            conn: any SQLConnection, lookup: YearLookup) async throws {
         struct DayKey: Hashable { var learner: Int64; var school: Int64; var day: Day }
-        // The latest mark already in force for each learner and day these touch.
-        var current: [DayKey: (at: Int64, id: String)] = [:]
-        let learners = Set(marks.map(\.learner)).sorted()
-        let days = Set(marks.map(\.day.iso)).sorted()
-        for part in stride(from: 0, to: learners.count, by: 400) {
-            let slice = Array(learners[part..<min(learners.count, part + 400)])
-            for r in try await conn.query("""
-                SELECT learner_id, school_id, day, marked_at, record_id FROM attendance_marks
-                WHERE learner_id IN (\(inList(slice.count))) AND day IN (\(inList(days.count)))
-                """, slice.map { .int($0) } + days.map { .text($0) }) {
-                guard let l = r.int(0), let s = r.int(1), let d = r.text(2).flatMap({ Day(iso: $0) }), let at = r.int(3) else { continue }
-                let k = DayKey(learner: l, school: s, day: d), id = r.text(4) ?? ""
-                if let c = current[k], (c.at, c.id) >= (at, id) { continue }
-                current[k] = (at, id)
-            }
-        }
+        struct MonthKey: Hashable { var learner: Int64; var school: Int64; var year: Int; var month: Int }
+        let chunk = Self.chunk(conn)
+        // Every mark is kept, whether it wins or not.
         try await conn.bulkInsert(table: "attendance_marks", columns: ["learner_id", "school_id", "day", "mark", "marked_at", "user_name", "record_id"],
                                   rows: marks.map { [.int($0.learner), .int($0.school), .text($0.day.iso), .text($0.mark.rawValue), .int($0.at), .text($0.user), .text($0.id)] })
+        // The latest of this group's marks for each learner and day.
         var winners: [DayKey: (mark: AttendanceMark, at: Int64, id: String, file: Int64)] = [:]
         for m in marks {
             let k = DayKey(learner: m.learner, school: m.school, day: m.day)
-            if let c = current[k], (c.at, c.id) >= (m.at, m.id) { continue }
             if let w = winners[k], (w.at, w.id) >= (m.at, m.id) { continue }
             winners[k] = (m.mark, m.at, m.id, m.file)
         }
+        // The months stored already for those learners.
+        let monthKeys = Set(winners.keys.map { MonthKey(learner: $0.learner, school: $0.school, year: $0.day.year, month: $0.day.month) })
+        var stored: [MonthKey: MonthMarks] = [:]
+        for (ym, group) in Dictionary(grouping: monthKeys, by: { $0.year * 100 + $0.month }) {
+            let ls = Set(group.map(\.learner)).sorted()
+            for part in stride(from: 0, to: ls.count, by: chunk) {
+                let slice = Array(ls[part..<min(ls.count, part + chunk)])
+                for r in try await conn.query("""
+                    SELECT learner_id, school_id, present, absent, late, excused FROM learner_attendance
+                    WHERE learner_id IN (\(inList(slice.count))) AND year = ? AND month = ?
+                    """, slice.map { .int($0) } + [.int(Int64(ym / 100)), .int(Int64(ym % 100))]) {
+                    let k = MonthKey(learner: r.int(0) ?? 0, school: r.int(1) ?? 0, year: ym / 100, month: ym % 100)
+                    guard monthKeys.contains(k) else { continue }
+                    stored[k] = MonthMarks(present: UInt32(r.int(2) ?? 0), absent: UInt32(r.int(3) ?? 0), late: UInt32(r.int(4) ?? 0), excused: UInt32(r.int(5) ?? 0))
+                }
+            }
+        }
+        // A day already marked in the register may have a later mark than these: only those days
+        // are looked up in the history (a day not yet in the register has no earlier mark, so the
+        // first register of a day needs no lookup).
+        let contested = winners.keys.filter { k in
+            stored[MonthKey(learner: k.learner, school: k.school, year: k.day.year, month: k.day.month)]?.mark(day: k.day.dayOfMonth) != nil
+        }
+        if !contested.isEmpty {
+            let learners = Set(contested.map(\.learner)).sorted(), days = Set(contested.map(\.day.iso)).sorted()
+            let step = max(1, chunk - days.count)
+            for part in stride(from: 0, to: learners.count, by: step) {
+                let slice = Array(learners[part..<min(learners.count, part + step)])
+                for r in try await conn.query("""
+                    SELECT learner_id, school_id, day, marked_at, record_id FROM attendance_marks
+                    WHERE learner_id IN (\(inList(slice.count))) AND day IN (\(inList(days.count)))
+                    """, slice.map { .int($0) } + days.map { .text($0) }) {
+                    guard let l = r.int(0), let s = r.int(1), let d = r.text(2).flatMap({ Day(iso: $0) }), let at = r.int(3) else { continue }
+                    let k = DayKey(learner: l, school: s, day: d), id = r.text(4) ?? ""
+                    // The group's own marks were written above: a winner meets itself here.
+                    if let w = winners[k], (w.at, w.id) < (at, id) { winners[k] = nil }
+                }
+            }
+        }
         guard !winners.isEmpty else { return }
-        struct MonthKey: Hashable { var learner: Int64; var school: Int64; var year: Int; var month: Int }
         var months: [MonthKey: (marks: MonthMarks, file: Int64)] = [:]
         for (k, w) in winners {
             let mk = MonthKey(learner: k.learner, school: k.school, year: k.day.year, month: k.day.month)
@@ -406,24 +443,8 @@ extension DarasaStore {
             entry.marks.set(w.mark, day: k.day.dayOfMonth)
             months[mk] = entry
         }
-        // Merge into the stored months: read, replace the days set here, write back.
-        let keys = Array(months.keys)
-        var stored: [MonthKey: MonthMarks] = [:]
-        for (ym, group) in Dictionary(grouping: keys, by: { $0.year * 100 + $0.month }) {
-            let ls = Set(group.map(\.learner)).sorted()
-            for part in stride(from: 0, to: ls.count, by: 400) {
-                let slice = Array(ls[part..<min(ls.count, part + 400)])
-                for r in try await conn.query("""
-                    SELECT learner_id, school_id, present, absent, late, excused FROM learner_attendance
-                    WHERE year = ? AND month = ? AND learner_id IN (\(inList(slice.count)))
-                    """, [.int(Int64(ym / 100)), .int(Int64(ym % 100))] + slice.map { .int($0) }) {
-                    let k = MonthKey(learner: r.int(0) ?? 0, school: r.int(1) ?? 0, year: ym / 100, month: ym % 100)
-                    guard months[k] != nil else { continue }
-                    stored[k] = MonthMarks(present: UInt32(r.int(2) ?? 0), absent: UInt32(r.int(3) ?? 0), late: UInt32(r.int(4) ?? 0), excused: UInt32(r.int(5) ?? 0))
-                }
-            }
-        }
         var rows: [[SQLValue]] = []
+        var replaced: [MonthKey] = []
         for (k, entry) in months.sorted(by: { ($0.key.learner, $0.key.year, $0.key.month) < ($1.key.learner, $1.key.year, $1.key.month) }) {
             var merged = stored[k] ?? MonthMarks()
             for d in 1...31 {
@@ -432,19 +453,27 @@ extension DarasaStore {
                 merged.set(mark, day: d)
             }
             guard let yearID = lookup.yearID(year: k.year, month: k.month) else { continue }
+            if stored[k] != nil { replaced.append(k) }
             rows.append([.int(k.learner), .int(k.school), .int(Int64(yearID)), .int(Int64(k.year)), .int(Int64(k.month)),
                          .int(Int64(merged.present)), .int(Int64(merged.absent)), .int(Int64(merged.late)), .int(Int64(merged.excused)),
                          .int(Int64(merged.recordedDays)), .int(Int64(merged.presentDays)), .int(Int64(merged.absentDays)), .int(entry.file), .int(0)])
         }
         // The months already stored are replaced: deleted in sets (learner and school pairs per
         // month), then every month written in one bulk insert.
-        for (ym, group) in Dictionary(grouping: stored.keys, by: { $0.year * 100 + $0.month }) {
+        for (ym, group) in Dictionary(grouping: replaced, by: { $0.year * 100 + $0.month }) {
             let pairs = group.sorted { ($0.learner, $0.school) < ($1.learner, $1.school) }
-            for part in stride(from: 0, to: pairs.count, by: 400) {
-                let slice = pairs[part..<min(pairs.count, part + 400)]
+            let step = chunk / 3
+            for part in stride(from: 0, to: pairs.count, by: step) {
+                let slice = pairs[part..<min(pairs.count, part + step)]
                 let list = Array(repeating: "(?, ?)", count: slice.count).joined(separator: ", ")
-                try await conn.execute("DELETE FROM learner_attendance WHERE year = ? AND month = ? AND (learner_id, school_id) IN (VALUES \(list))",
-                                       [.int(Int64(ym / 100)), .int(Int64(ym % 100))] + slice.flatMap { [SQLValue.int($0.learner), .int($0.school)] })
+                // `learner_id IN (…)` first, so both engines search the primary key (a row value
+                // alone makes SQLite scan the table).
+                let learners = Set(slice.map(\.learner)).sorted()
+                try await conn.execute("""
+                    DELETE FROM learner_attendance WHERE learner_id IN (\(inList(learners.count))) AND year = ? AND month = ?
+                      AND (learner_id, school_id) IN (VALUES \(list))
+                    """, learners.map { SQLValue.int($0) } + [.int(Int64(ym / 100)), .int(Int64(ym % 100))]
+                        + slice.flatMap { [SQLValue.int($0.learner), .int($0.school)] })
             }
         }
         try await conn.bulkInsert(table: "learner_attendance", columns: RecordRows.attendanceColumns("learner_id"), rows: rows)
@@ -499,6 +528,12 @@ extension DarasaStore {
 
 /// What the summary queue holds for a school: the school year touched (nil: more than one, or
 /// unknown — refresh them all) and which groups of summaries the records feed.
+public struct SyncReference: Sendable {
+    public let lookup: YearLookup
+    public let schoolDays: Set<Day>
+    public let instruments: [String: Instrument]
+}
+
 public struct SummaryQueueEntry: Sendable, Hashable {
     public enum Group: String, Sendable, CaseIterable { case attendance, learning }
     var years: Set<Int> = []
