@@ -111,7 +111,7 @@ struct BenchSync: AsyncParsableCommand {
         // Each device marks its class on its own days (devices sharing a class take different
         // days), so every record is a new learner-day or a later mark on one.
         let days = calendar.schoolDays.sorted()
-        var rng = BenchRandom(seed: seed)
+        var rng = Rng(seed: seed)  // the generator's seeded stream: the same batches every run
         var jobs: [Job] = []
         var totalRecords = 0
         for b in 0..<batches {
@@ -292,17 +292,4 @@ struct BenchSync: AsyncParsableCommand {
     }
 
     struct PushAnswer: Decodable { var results: [SyncResult] }
-}
-
-/// A small, seeded generator (BenchRandom64) so the bench's batches are the same every run.
-struct BenchRandom: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed &+ 0x9E37_79B9_7F4A_7C15 }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
 }

@@ -32,10 +32,10 @@ func stableHash(_ text: String) -> UInt64 {
 /// Every part of the synthetic country draws from its own stream, `Rng(seed:stream:index:)`, so
 /// adding draws in one part never shifts another part's numbers, and the same seed gives the
 /// same country on every machine. Swift's `SystemRandomNumberGenerator` is never used.
-struct Rng: RandomNumberGenerator {
+public struct Rng: RandomNumberGenerator {
     private var s0: UInt64, s1: UInt64, s2: UInt64, s3: UInt64
 
-    init(seed: UInt64) {
+    public init(seed: UInt64) {
         var sm = seed
         s0 = splitMix64(&sm); s1 = splitMix64(&sm); s2 = splitMix64(&sm); s3 = splitMix64(&sm)
         if s0 | s1 | s2 | s3 == 0 { s0 = 1 }
@@ -47,7 +47,7 @@ struct Rng: RandomNumberGenerator {
     }
 
     @inline(__always)
-    mutating func next() -> UInt64 {
+    public mutating func next() -> UInt64 {
         let result = ((s1 &* 5) << 7 | (s1 &* 5) >> 57) &* 9
         let t = s1 << 17
         s2 ^= s0; s3 ^= s1; s1 ^= s2; s0 ^= s3
