@@ -150,7 +150,6 @@ extension DarasaStore {
 
     static func applySync(_ pushes: [SyncPush], conn: any SQLConnection, now: Int64, lookup: YearLookup, schoolDays: Set<Day>,
                           instruments: [String: Instrument]) async throws -> [[SyncResult]] {
-        let chunk = Self.chunk(conn)
         // 1. Duplicates: ids stored before, or repeated within this group.
         let ids = pushes.flatMap { $0.items.map(\.id) }
         var known: [String: (status: String, reason: String?)] = [:]
@@ -379,13 +378,12 @@ extension DarasaStore {
     /// Rows per statement for `IN (…)` lists: few statements per commit (each is a trip to the
     /// writer), well inside both engines' limits on bound values (SQLite 32,766; PostgreSQL
     /// 65,535). Measured on PostgreSQL too: chunks of 500 made its sync commits slower, not faster.
-    static func chunk(_ conn: any SQLConnection) -> Int { 5_000 }
+    static let chunk = 5_000
 
     static func applyMarks(_ marks: [(learner: Int64, school: Int64, day: Day, mark: AttendanceMark, at: Int64, id: String, file: Int64, user: String)],
                            conn: any SQLConnection, lookup: YearLookup) async throws {
         struct DayKey: Hashable { var learner: Int64; var school: Int64; var day: Day }
         struct MonthKey: Hashable { var learner: Int64; var school: Int64; var year: Int; var month: Int }
-        let chunk = Self.chunk(conn)
         // Every mark is kept, whether it wins or not.
         try await conn.bulkInsert(table: "attendance_marks", columns: ["learner_id", "school_id", "day", "mark", "marked_at", "user_name", "record_id"],
                                   rows: marks.map { [.int($0.learner), .int($0.school), .text($0.day.iso), .text($0.mark.rawValue), .int($0.at), .text($0.user), .text($0.id)] })
