@@ -6,7 +6,7 @@ import Foundation
 struct Bench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Measure Darasa's own paths and print JSON (compare with bench/ scripts for other tools).",
-        subcommands: [BenchStore.self, BenchLink.self, BenchIngest.self, BenchQuality.self, BenchSync.self])
+        subcommands: [BenchStore.self, BenchLink.self, BenchIngest.self, BenchQuality.self, BenchSync.self, BenchIndicators.self])
 }
 
 /// Bulk-loads learner-month attendance rows into an empty database, the largest table and the

@@ -54,9 +54,9 @@ struct BenchQuality: AsyncParsableCommand {
                     try await db.setSetting("mode", "demo")
                     let t0 = clock.now
                     if nativeLoad {
-                        _ = try await db.importBatch(source: "synthetic", description: "bench native load", user: "bench") { w in
-                            _ = try await SyntheticCountryLoader().load(from: dir, into: NativeSink(writer: w))
-                        }
+                        let sink = ChunkedNativeSink(store: db, quiet: json)
+                        _ = try await SyntheticCountryLoader().load(from: dir, into: sink)
+                        try await sink.flush()
                     } else {
                     for mapping in try ShippedMappings.synthetic() {
                         let files = try ImportFile.select(dir, mapping: mapping)
@@ -236,7 +236,49 @@ struct BenchQuality: AsyncParsableCommand {
     }
 }
 
-/// Hands the native loader's batches to the import batch (bench only).
+/// Hands the native loader's batches to the store in import batches of about `commitEvery`
+/// records each (bench only). One transaction for a whole 1,000,000-learner country grows the
+/// write-ahead log past 4 GB and spends its time spilling pages; committing every million
+/// records keeps the log small. The loader delivers in dependency order, so each commit's
+/// references are already stored.
+actor ChunkedNativeSink: RecordSink {
+    let store: DarasaStore
+    let quiet: Bool
+    let commitEvery: Int
+    private var pending: [(RecordBatch, SourceFile, [Int])] = []
+    private var pendingRecords = 0
+    private var committed = 0
+    private let started = ContinuousClock.now
+
+    init(store: DarasaStore, quiet: Bool, commitEvery: Int = 1_000_000) {
+        self.store = store
+        self.quiet = quiet
+        self.commitEvery = commitEvery
+    }
+
+    func receive(_ batch: RecordBatch, from file: SourceFile, rows: [Int]) async throws {
+        pending.append((batch, file, rows))
+        pendingRecords += batch.count
+        if pendingRecords >= commitEvery { try await flush() }
+    }
+
+    func flush() async throws {
+        guard !pending.isEmpty else { return }
+        let work = pending
+        pending = []
+        _ = try await store.importBatch(source: "synthetic", description: "bench native load", user: "bench") { w in
+            for (batch, file, rows) in work { try await w.write(batch, source: file.source, path: file.path, rows: rows) }
+        }
+        committed += pendingRecords
+        pendingRecords = 0
+        if !quiet {
+            let s = (ContinuousClock.now - started).seconds
+            FileHandle.standardError.write(Data("native load: \(committed) records committed, \(Int(Double(committed) / max(s, 0.001))) records/s\n".utf8))
+        }
+    }
+}
+
+/// Hands the native loader's batches to one import batch (bench only; small countries).
 struct NativeSink: RecordSink {
     let writer: BatchWriter
     func receive(_ batch: RecordBatch, from file: SourceFile, rows: [Int]) async throws {
