@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what scripts/test.sh needs, and only what is missing:
 #   apt (Debian 12): chromium, chromium-driver, postgresql-15, zlib1g-dev (gzip sync bodies)
-#   pip:             selenium, pytest
+#   pip:             selenium, pytest, xmlschema
 # Idempotent: a second run installs nothing and runs no `apt-get update`.
 # Prints one line per thing installed (and one line saying all is present).
 # As a non-root user it cannot use apt: it says what is missing and goes on,
@@ -45,6 +45,8 @@ fi
 missing_pip=()
 python3 -c 'import selenium' >/dev/null 2>&1 || missing_pip+=(selenium)
 python3 -c 'import pytest'   >/dev/null 2>&1 || missing_pip+=(pytest)
+# ADX exports are validated against an XSD in the end-to-end tests (pure Python).
+python3 -c 'import xmlschema' >/dev/null 2>&1 || missing_pip+=(xmlschema)
 
 if [ "${#missing_pip[@]}" -gt 0 ]; then
     t0=$SECONDS
@@ -66,7 +68,7 @@ if [ "${#missing_pip[@]}" -gt 0 ]; then
         fi
     fi
     rm -f "$pip_err"
-    python3 -c 'import selenium, pytest'
+    python3 -c 'import selenium, pytest, xmlschema'
     for p in "${missing_pip[@]}"; do
         log "installed $p (pip, $((SECONDS - t0))s for the pip step)"
     done

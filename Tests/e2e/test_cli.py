@@ -4,6 +4,7 @@ trace, nothing half-written. Runs the real `darasa` binary."""
 from __future__ import annotations
 
 import os
+import re
 import socket
 import stat
 import subprocess
@@ -150,6 +151,30 @@ def test_export_after_demo_load(tmp_path):
     p = run("export", "net_enrolment_ratio", "--data-dir", d, "--level", "1", "--by", "sex", "--format", "xlsx", "--out", str(xlsx))
     assert p.returncode == 0, p.stderr
     assert xlsx.read_bytes()[:2] == b"PK"
+    # ADX validates against the profile's structure (Tests/e2e/schemas/adx.xsd), disaggregations as attributes.
+    import xmlschema
+    schema = xmlschema.XMLSchema(str(Path(__file__).resolve().parent / "schemas" / "adx.xsd"))
+    for indicator, by in (("attendance_rate", "sex,locality"), ("enrolment", "grade"), ("sdg_4_1_1_reading", "sex")):
+        p = run("export", indicator, "--data-dir", d, "--format", "adx", "--level", "2", "--by", by)
+        assert p.returncode == 0, p.stderr
+        errors = [str(e.reason) for e in schema.iter_errors(p.stdout)]
+        assert errors == [], f"{indicator}: ADX not valid: {errors[:3]}"
+        assert 'period="' in p.stdout and by.split(",")[0].upper() + '="' in p.stdout
+    # DHIS2 dataValueSets: every value has the five fields DHIS2 requires, values are decimal strings.
+    p = run("export", "attendance_rate", "--data-dir", d, "--format", "dhis2-json", "--level", "2", "--by", "sex")
+    assert p.returncode == 0, p.stderr
+    import json as _json
+    body = _json.loads(p.stdout)
+    assert body["dataValues"], "no data values"
+    for v in body["dataValues"]:
+        assert set(v) == {"dataElement", "period", "orgUnit", "categoryOptionCombo", "value"}, v
+        assert re.fullmatch(r"\d{4}", v["period"]) and re.fullmatch(r"-?\d+(\.\d+)?", v["value"]), v
+        assert v["categoryOptionCombo"] in ("FEMALE", "MALE"), v
+    # SDMX-CSV: the UIS SDG 4 column set, one row per value.
+    p = run("export", "attendance_rate", "--data-dir", d, "--format", "sdmx-csv", "--level", "2", "--by", "sex")
+    assert p.returncode == 0, p.stderr
+    rows = p.stdout.strip().splitlines()
+    assert rows[0].split(",")[:4] == ["DATAFLOW", "REF_AREA", "INDICATOR", "SEX"] and len(rows) == 1 + len(body["dataValues"])
     # A level below the population figures, a breakdown the sources lack, a bad format: one sentence each.
     assert_one_clear_sentence(run("export", "net_enrolment_ratio", "--data-dir", d, "--level", "3"), "choose level 2 or above")
     assert_one_clear_sentence(run("export", "net_enrolment_ratio", "--data-dir", d, "--by", "locality"), "cannot be broken down by locality")
