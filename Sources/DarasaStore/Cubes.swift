@@ -81,6 +81,9 @@ public struct CubeFilter: Sendable, Hashable, Codable {
     public var mode: String?
     /// Month of assessment, YYYYMM.
     public var period: Int?
+    /// Only these schools (nil: every school). A district's dashboard reads its own schools by
+    /// the summaries' primary key instead of scanning the whole country's year.
+    public var schools: [Int64]?
 
     public init(grades: ClosedRange<Int>? = nil, ages: ClosedRange<Int>? = nil, subtask: String? = nil, instrumentKind: String? = nil,
                 mode: String? = nil, period: Int? = nil) {
@@ -157,6 +160,10 @@ extension DarasaStore {
         if let a = filter.ages {
             conditions.append("age BETWEEN ? AND ?")
             arguments += [.int(Int64(a.lowerBound)), .int(Int64(a.upperBound))]
+        }
+        if let schools = filter.schools {
+            // Integers written into the SQL (never text from a request): one statement whatever the count.
+            conditions.append("school_id IN (\(schools.isEmpty ? "NULL" : schools.sorted().map(String.init).joined(separator: ", ")))")
         }
         if source == .learning {
             if let s = filter.subtask { conditions.append("subtask_code = ?"); arguments.append(.text(s)) }

@@ -192,3 +192,25 @@ def test_export_after_demo_load(tmp_path):
     p = run("export", "enrolment", "--data-dir", d, "--format", "dhis2-json", "--mapping", str(bad), "--out", str(out))
     assert_one_clear_sentence(p, "bad.json", "dataElement")
     assert not out.exists(), "nothing is written when the mapping is refused"
+
+
+def test_bench_indicators_end_to_end(tmp_path):
+    """`darasa bench indicators` on a small country: every catalogue table answers, the district
+    dashboard is served, and the held-back month shows in the district's figure once imported."""
+    import json as _json
+    p = run("bench", "indicators", "--learners", "1200", "--seed", "3", "--data-dir", str(tmp_path / "data"),
+            "--dashboards", "2", "--requests", "3", "--keep", str(tmp_path / "country"), "--json", timeout=600)
+    assert p.returncode == 0, p.stderr
+    out = _json.loads(p.stdout[p.stdout.index("{"):])
+    c = out["catalogue"]
+    assert c["skipped"] == {} and c["tables"] >= c["indicators"] and c["cells"] > 0
+    assert set(out["compared"]["values"]) == {"attendance_rate|", "attendance_rate|sex", "attendance_rate|grade",
+                                              "chronic_absence_rate|", "chronic_absence_rate|sex"}
+    assert all(0 <= v <= 1 for t in out["compared"]["values"].values() for v in t.values())
+    d = out["dashboard"]
+    assert d["districts"] == 2 and d["bytes_mean"] > 1000 and d["warm_ms"]["p50"] > 0
+    m = out["new_month"]
+    assert m["reflected"] is True, m
+    assert m["one_school"]["district_recorded_days_after"] > m["one_school"]["district_recorded_days_before"]
+    assert re.fullmatch(r"\d{4}-\d{2}", m["held_back_month"])
+    assert (tmp_path / "country" / "truth" / "summary.json").exists(), "--keep keeps the country for bench/indicators.py"

@@ -290,6 +290,10 @@ public struct IndicatorEngine: Sendable {
         let system = catalogue.system
         var filter = CubeFilter(grades: term.grades.flatMap(system.grades), ages: term.ages.flatMap(system.ages),
                                 subtask: term.subtask, instrumentKind: term.instrumentKind)
+        // Below the country, read only the schools in scope (up to a few thousand: a region).
+        if context.unitOfSchool.count < context.schools.count && context.unitOfSchool.count <= 5_000 {
+            filter.schools = Array(context.unitOfSchool.keys)
+        }
         var out: [CellKey: [Int64: Double]] = [:]
         switch term.source {
         case .learners, .learning:
