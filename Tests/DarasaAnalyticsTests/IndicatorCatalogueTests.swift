@@ -29,6 +29,10 @@ import Testing
         (head + "    mode: sample\n    numerator: active\n    denominator: learners\n", 5, "reads no assessment results"),
         (head + "    colour: blue\n", 5, "is not a setting of an indicator"),
         (head + "    method: learning_poverty\n    proficiency: a\n    out_of_school: nowhere\n", 2, "not an indicator of this catalogue"),
+        (head + "    method: learning_poverty\n    proficiency: a\n    out_of_school: a\n", 2, "is built from itself (a → a)"),
+        (head + "    method: learning_poverty\n    proficiency: b\n    out_of_school: b\n"
+              + "  b:\n    title: B\n    definition: Another.\n    method: learning_poverty\n    proficiency: a\n    out_of_school: a\n",
+         2, "is built from itself (a → b → a)"),
         (head + "    method: distribution\n    numerator: results\n", 2, "should be level or proficiency"),
         (head + "    method: survival\n", 2, "follows a cohort"),
         ("system:\n  entry_age: 12\n" + head, 2, "entry_age should be a whole number from 3 to 9"),

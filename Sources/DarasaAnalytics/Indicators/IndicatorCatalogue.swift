@@ -92,6 +92,26 @@ public struct IndicatorCatalogue: Sendable, Hashable {
                 }
             }
         }
+        // A learning-poverty indicator is built from two others; one that leads back to itself
+        // could never be computed.
+        let byID = Dictionary(out.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
+        for d in out where d.method == .learningPoverty {
+            var path = [d.id]
+            func visit(_ id: String) throws {
+                guard let e = byID[id], e.method == .learningPoverty else { return }
+                for ref in [e.proficiency, e.outOfSchool].compactMap({ $0 }) {
+                    if ref == d.id {
+                        throw CatalogueError(file: file, line: d.line, problem: "\(d.id) is built from itself (\((path + [ref]).joined(separator: " → ")))",
+                                             fix: "Point proficiency: and out_of_school: at indicators that are not built from \(d.id)")
+                    }
+                    guard !path.contains(ref) else { continue }
+                    path.append(ref)
+                    try visit(ref)
+                    path.removeLast()
+                }
+            }
+            try visit(d.id)
+        }
         return IndicatorCatalogue(file: file, system: system, indicators: out)
     }
 
