@@ -55,6 +55,21 @@ import Testing
                 #expect(abs(parts.reduce(0) { $0 + $1.numerator } - n.numerator) < 1e-6, "\(indicator.id) numerators add up")
                 #expect(abs(parts.reduce(0) { $0 + $1.denominator } - n.denominator) < 1e-6, "\(indicator.id) denominators add up")
             }
+            // A district officer's own table (read for the district's schools only) is the
+            // national table's row for that district, by sex too.
+            for row in districts.rows.prefix(2) {
+                guard let unit = try await store.orgUnit(id: OrgUnitID(row.unitID)) else { continue }
+                let own = AccessScope(role: .districtOfficer, orgUnitID: unit.id, orgPath: unit.path)
+                let mine = try await engineUnderTest.table(indicator, yearID: yearID, depth: 2, scope: own, suppress: false).rows
+                #expect(mine.count == 1 && mine.first?.numerator == row.numerator && mine.first?.denominator == row.denominator,
+                        "\(indicator.id) for \(unit.code) in its own scope")
+                if allowed.contains(.sex) {
+                    let all = try await engineUnderTest.table(indicator, yearID: yearID, depth: 2, by: [.sex], scope: scope, suppress: false).rows
+                        .filter { $0.unitID == row.unitID }
+                    let scoped = try await engineUnderTest.table(indicator, yearID: yearID, depth: 2, by: [.sex], scope: own, suppress: false).rows
+                    #expect(Set(all.map { "\($0.category) \($0.numerator) \($0.denominator)" }) == Set(scoped.map { "\($0.category) \($0.numerator) \($0.denominator)" }))
+                }
+            }
         }
     }
 
