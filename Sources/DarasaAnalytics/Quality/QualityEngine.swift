@@ -69,8 +69,26 @@ public struct QualityEngine: Sendable {
         var findings: [QualityFinding] = []
         var counts: [String: [QualityCount]] = [:]
         let ctx = try await Context.load(store.database)
-        for rule in rules.enabled {
-            let (f, c) = try await evaluate(rule, ctx)
+        // Rules only read, so they run side by side (SQLite's WAL readers, PostgreSQL's pool),
+        // as many at once as there are cores; results are put back in the rules file's order.
+        let rules = rules.enabled
+        let lanes = max(1, min(rules.count, ProcessInfo.processInfo.activeProcessorCount))
+        var results = [([QualityFinding], [QualityCount])?](repeating: nil, count: rules.count)
+        try await withThrowingTaskGroup(of: (Int, [QualityFinding], [QualityCount]).self) { group in
+            var next = 0
+            func start() {
+                let i = next
+                next += 1
+                group.addTask { let (f, c) = try await evaluate(rules[i], ctx); return (i, f, c) }
+            }
+            while next < min(lanes, rules.count) { start() }
+            for try await (i, f, c) in group {
+                results[i] = (f, c)
+                if next < rules.count { start() }
+            }
+        }
+        for (rule, result) in zip(rules, results) {
+            guard let (f, c) = result else { continue }
             findings += f
             counts[rule.name] = c
         }
