@@ -114,6 +114,32 @@ func value(_ t: IndicatorTable, _ unit: String, _ categories: [String] = []) -> 
         #expect(try await table(store, "enrolment", depth: 1, scope: scope).rows.isEmpty)  // the region reaches beyond it
     }
 
+    /// Every indicator of the catalogue, at every level, by sex: a cell whose denominator is
+    /// zero says "no data" (never NaN, infinity or 0), and every figure shown is finite.
+    @Test(arguments: TestEngine.available)
+    func aZeroDenominatorIsNoDataNeverNaN(engine: TestEngine) async throws {
+        let store = try await engine.makeStore()
+        defer { Task { await store.close() } }
+        try await TinyCountry.load(into: store)
+        let engineUnderTest = IndicatorEngine(store: store)
+        var zeroCells = 0
+        for d in engineUnderTest.catalogue.indicators {
+            for depth in 0...4 {
+                for by in [[], [Breakdown.sex]] where by.isEmpty || engineUnderTest.breakdowns(for: d).contains(.sex) {
+                    guard let t = try? await engineUnderTest.table(d, yearID: 2025, depth: depth, by: by, scope: Self.national, suppress: false) else { continue }
+                    for r in t.rows {
+                        if let v = r.value { #expect(v.isFinite, "\(d.id) at depth \(depth): \(v)") }
+                        if d.unit != .count && d.method == .ratio && r.denominator == 0 {
+                            zeroCells += 1
+                            #expect(r.value == nil && r.withheld == "no_data", "\(d.id) at depth \(depth) \(r.category)")
+                        }
+                    }
+                }
+            }
+        }
+        #expect(zeroCells > 0, "the tiny country has cells with nothing to divide by (e.g. no teacher check-ins)")
+    }
+
     @Test(arguments: TestEngine.available)
     func smallCellsAreWithheldWithNoFiguresLeft(engine: TestEngine) async throws {
         let store = try await engine.makeStore()
