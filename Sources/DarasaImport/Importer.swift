@@ -269,6 +269,9 @@ final class ImportRun: @unchecked Sendable {
     var schools: [String: Int64] = [:]
     var ownKeys: [String: Int64] = [:]
     var referenced: [String: [String: Int64]] = [:]
+    /// Fields whose keys are looked up as rows arrive (see `reference`), and keys found unknown.
+    var lazyFields: [(field: String, person: BatchWriter.Person, source: String)] = []
+    var unknownKeys: Set<String> = []
     var nextID: Int64 = 0
     var postings: [Int64: [(school: Int64, start: Day, end: Day?)]] = [:]
     var years: Set<Int> = []
@@ -343,16 +346,16 @@ final class ImportRun: @unchecked Sendable {
             nextID = try await writer.maxID(.teacher)
         case .enrolments, .learnerAttendance:
             let s = mapping.fields["learner"]?.keySource ?? mapping.source
-            referenced[s] = try await writer.sourceKeys(.learner, source: s)
+            try await reference("learner", .learner, source: s)
             // A register row is about 110 bytes: size the repeat check once, not by doubling.
             if mapping.target == .learnerAttendance { seenMonths.reserveCapacity(Int(min(bytesTotal / 100, 50_000_000))) }
         case .teacherAttendance:
             let s = mapping.fields["teacher"]?.keySource ?? mapping.source
-            referenced[s] = try await writer.sourceKeys(.teacher, source: s)
+            try await reference("teacher", .teacher, source: s)
             if mapping.fields["school"] == nil { postings = try await writer.postings() }
         case .classAssignments:
             let s = mapping.fields["teacher"]?.keySource ?? mapping.source
-            referenced[s] = try await writer.sourceKeys(.teacher, source: s)
+            try await reference("teacher", .teacher, source: s)
         case .visits:
             ownKeys = try await writer.recordKeys(table: "school_visits", source: mapping.source)
             nextID = try await writer.maxID(table: "school_visits")
@@ -366,11 +369,39 @@ final class ImportRun: @unchecked Sendable {
             areaOfSchool = try await writer.schoolAreas()
             if mapping.fields["learner"] != nil {
                 let s = mapping.fields["learner"]?.keySource ?? mapping.source
-                referenced[s] = try await writer.sourceKeys(.learner, source: s)
+                try await reference("learner", .learner, source: s)
             }
         case .population:
             areas = try await writer.orgUnitIDsByCode()
         case .schools, .censusReturns, .censusEnrolment, .censusValues, .calendar, .holidays: break
+        }
+    }
+
+    /// Makes `field`'s keys (from `source`) resolvable. An import much smaller than the people
+    /// stored (one school's month in a country of a million learners) looks up only the keys
+    /// its rows carry, as it reads them; a large one loads the source's whole key table once.
+    func reference(_ field: String, _ person: BatchWriter.Person, source: String) async throws {
+        let stored = try await writer.maxID(person)
+        let rowsAtMost = bytesTotal / 40   // no row of a people-referencing file is shorter
+        if rowsAtMost * 4 < stored {
+            referenced[source] = [:]
+            lazyFields.append((field, person, source))
+        } else {
+            referenced[source] = try await writer.sourceKeys(person, source: source)
+        }
+    }
+
+    /// Looks up the row's keys that `reference` left to be looked up (one query per new key;
+    /// unknown keys are remembered, so the row's problem is reported as usual).
+    func resolveLazyKeys(_ m: MappedReader, _ r: CSVRecord) async throws {
+        for (field, person, source) in lazyFields where m.has(field) {
+            var scratch: [RowProblem] = []
+            guard let key = m.string(field, r, &scratch), referenced[source]?[key] == nil, !unknownKeys.contains(source + "\u{1}" + key) else { continue }
+            if let id = try await writer.sourceKeys(person, source: source, keys: [key])[key] {
+                referenced[source]![key] = id
+            } else {
+                unknownKeys.insert(source + "\u{1}" + key)
+            }
         }
     }
 
@@ -393,6 +424,7 @@ final class ImportRun: @unchecked Sendable {
         while let row = try reader.next(into: &r) {
             read += 1
             var problems: [RowProblem] = []
+            if !lazyFields.isEmpty { try await resolveLazyKeys(reader, r) }
             if reader.isDeletion(r) {
                 try await takeRemoval(reader, r, row: row, file: f.name, &problems)
             } else {

@@ -359,6 +359,20 @@ extension BatchWriter {
         return out
     }
 
+    /// Some of a source's keys → the person they identify (keys not stored are left out).
+    public func sourceKeys(_ person: Person, source: String, keys: [String]) async throws -> [String: Int64] {
+        var out: [String: Int64] = [:]
+        for part in stride(from: 0, to: keys.count, by: 500) {
+            let slice = Array(keys[part..<min(keys.count, part + 500)])
+            let marks = slice.map { _ in "?" }.joined(separator: ", ")
+            for r in try await connection.query("SELECT source_key, \(person.rawValue)_id FROM \(person.rawValue)_source_keys WHERE source = ? AND source_key IN (\(marks))",
+                                                [.text(source)] + slice.map { .text($0) }) {
+                if let k = r.text(0), let id = r.int(1) { out[k] = id }
+            }
+        }
+        return out
+    }
+
     /// The largest ID in use in `learners` or `teachers` (new records are numbered after it).
     public func maxID(_ person: Person) async throws -> Int64 {
         try await connection.scalarInt("SELECT COALESCE(MAX(id), 0) FROM \(person.rawValue)s", []) ?? 0

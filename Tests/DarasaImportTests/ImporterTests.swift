@@ -65,6 +65,35 @@ import Testing
         #expect(try await store.count("record_history") == 0)
     }
 
+    /// One school's month of registers in a country of many learners looks up only the keys its
+    /// rows carry (not the whole key table); it must come out exactly as a whole-country import:
+    /// a changed mark updates, an unknown learner key is quarantined with its reason.
+    @Test(arguments: TestEngine.available)
+    func aSmallImportLooksUpOnlyItsOwnKeys(engine: TestEngine) async throws {
+        let store = try await loadedStore(engine)
+        defer { Task { await store.close() } }
+        let m = try Self.mapping("40-registers.yaml")
+        let file = try #require(try ImportFile.select(Self.country, mapping: m).first)
+        // One class's first rows: a correction sent on its own.
+        var lines = Array(try String(contentsOf: file.url, encoding: .utf8).split(separator: "\n").map(String.init).prefix(9))
+        let learners = try await store.count("learners")
+        #expect(lines.count > 5)
+        var row = lines[1].split(separator: ",", omittingEmptySubsequences: false).map(String.init)
+        let day = try #require(row.indices.dropFirst(5).first { row[$0] == "P" })
+        row[day] = "A"
+        lines[1] = row.joined(separator: ",")
+        var stranger = lines[2].split(separator: ",", omittingEmptySubsequences: false).map(String.init)
+        stranger[3] = "00000000-0000-4000-8000-000000000000"
+        lines[2] = stranger.joined(separator: ",")
+        let url = try scratch((file.name as NSString).lastPathComponent, lines.joined(separator: "\n") + "\n")
+        let bytes = try Data(contentsOf: url).count
+        #expect(bytes / 40 * 4 < learners, "small enough beside the \(learners) learners to be looked up key by key")
+        let r = try await Importer(store: store, user: "officer").run(m, files: [ImportFile(url: url, name: file.name)])
+        #expect(r.addsUp && r.rowsRead == lines.count - 1)
+        #expect(r.updated == 1 && r.quarantined == 1 && r.stored == 0 && r.unchanged == lines.count - 3, "\(r.summary)")
+        #expect(r.sampleProblems.contains { $0.contains("no learner with the oneroster key 00000000-0000-4000-8000-000000000000") }, "\(r.sampleProblems)")
+    }
+
     @Test(arguments: TestEngine.available)
     func correctionsUpdateInPlaceAndBadRowsComeBackFixed(engine: TestEngine) async throws {
         let store = try await loadedStore(engine)
