@@ -151,7 +151,9 @@ extension DarasaStore {
             throw StoreError(.invalid, "The \(source.rawValue) summary is not kept by \(d.rawValue).")
         }
         let table = source == .learners ? "summary_learner_cube" : "summary_learning_cube"
-        var conditions = ["year_id = ?"]
+        // With a school list the primary key (school first) is the way in; `+year_id` keeps the
+        // planner off the year index, which would read the whole country's year.
+        var conditions = [filter.schools == nil ? "year_id = ?" : "+year_id = ?"]
         var arguments: [SQLValue] = [.int(Int64(yearID))]
         if let g = filter.grades {
             conditions.append("grade BETWEEN ? AND ?")
@@ -226,12 +228,13 @@ extension DarasaStore {
     }
 
     /// Every school's place in the hierarchy and the traits indicators are cut by.
-    public func schoolAttributes() async throws -> [Int64: SchoolAttributes] {
+    /// Every school's traits, or those under the org path `under` ("/XD/R01/D003/").
+    public func schoolAttributes(under: String? = nil) async throws -> [Int64: SchoolAttributes] {
         var out: [Int64: SchoolAttributes] = [:]
         for r in try await database.query("""
             SELECT s.id, o.path, s.locality, s.ownership, s.poverty_index, s.latitude, s.longitude
-            FROM schools s JOIN org_units o ON o.id = s.id
-            """, []) {
+            FROM schools s JOIN org_units o ON o.id = s.id\(under == nil ? "" : " WHERE substr(o.path, 1, ?) = ?")
+            """, under.map { [.int(Int64($0.count)), .text($0)] } ?? []) {
             guard let id = r.int(0), let path = r.text(1) else { continue }
             out[id] = SchoolAttributes(schoolID: id, path: path, locality: r.text(2), ownership: r.text(3) ?? "public",
                                        povertyIndex: r.double(4), latitude: r.double(5), longitude: r.double(6))

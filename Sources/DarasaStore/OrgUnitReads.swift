@@ -11,7 +11,12 @@ extension DarasaStore {
     }
 
     /// Org units at one depth of the hierarchy.
-    public func orgUnits(depth: Int) async throws -> [OrgUnit] {
-        try await database.query("SELECT \(Self.orgUnitColumns) FROM org_units WHERE depth = ? ORDER BY path", .int(Int64(depth))).map(Self.orgUnit)
+    /// The org units at `depth` (those under the org path `under`, itself included, when given).
+    public func orgUnits(depth: Int, under: String? = nil) async throws -> [OrgUnit] {
+        guard let under else {
+            return try await database.query("SELECT \(Self.orgUnitColumns) FROM org_units WHERE depth = ? ORDER BY path", .int(Int64(depth))).map(Self.orgUnit)
+        }
+        return try await database.query("SELECT \(Self.orgUnitColumns) FROM org_units WHERE depth = ? AND substr(path, 1, ?) = ? ORDER BY path",
+                                        .int(Int64(depth)), .int(Int64(under.count)), .text(under)).map(Self.orgUnit)
     }
 }

@@ -202,9 +202,14 @@ public struct IndicatorEngine: Sendable {
         var schools: [Int64: SchoolAttributes]
         var quintile: [Int64: String]
         var system: EducationSystem = EducationSystem()
+        /// The request covers part of the country (its schools are read by the summaries' key).
+        var scoped = false
 
         static func load(store: DarasaStore, depth: Int, scope: AccessScope, yearID: Int, needsQuintiles: Bool) async throws -> Context {
-            let units = try await store.orgUnits(depth: depth).filter { scope.covers(path: $0.path) }
+            // Below the country only the scope's own units and schools are read (poverty
+            // quintiles still rank every school of the country).
+            let scoped = scope.orgPath.split(separator: "/").count > 1
+            let units = try await store.orgUnits(depth: depth, under: scoped ? scope.orgPath : nil).filter { scope.covers(path: $0.path) }
             let levelName = try await store.orgLevels().first { $0.depth == depth }?.name ?? "level \(depth)"
             let yearName = try await store.academicYears().first { $0.id == yearID }?.name ?? String(yearID)
             var byPath: [String: Int] = [:]
@@ -214,7 +219,7 @@ public struct IndicatorEngine: Sendable {
                 guard parts.count > depth else { return nil }
                 return byPath["/" + parts.prefix(depth + 1).joined(separator: "/") + "/"]
             }
-            let schools = try await store.schoolAttributes()
+            let schools = try await store.schoolAttributes(under: scoped && !needsQuintiles ? scope.orgPath : nil)
             var unitOfSchool: [Int64: Int] = [:]
             for (id, s) in schools { if let u = unit(at: s.path) { unitOfSchool[id] = u } }
             // Population is given for areas: an area rolls up to the unit above it at `depth`.
@@ -232,7 +237,8 @@ public struct IndicatorEngine: Sendable {
             return Context(yearID: yearID, yearName: yearName, depth: depth, levelName: levelName, units: units,
                            unitIndex: Dictionary(uniqueKeysWithValues: units.enumerated().map { ($1.id.rawValue, $0) }),
                            parentOf: Dictionary(units.compactMap { u in u.parentID.map { (u.id.rawValue, $0.rawValue) } }, uniquingKeysWith: { a, _ in a }),
-                           unitOfSchool: unitOfSchool, unitOfArea: unitOfArea, deepestPopulation: deepest, schools: schools, quintile: quintile)
+                           unitOfSchool: unitOfSchool, unitOfArea: unitOfArea, deepestPopulation: deepest, schools: schools, quintile: quintile,
+                           scoped: scoped)
         }
 
         /// Poverty quintiles of learners: schools sorted poorest first (highest poverty index),
@@ -291,7 +297,7 @@ public struct IndicatorEngine: Sendable {
         var filter = CubeFilter(grades: term.grades.flatMap(system.grades), ages: term.ages.flatMap(system.ages),
                                 subtask: term.subtask, instrumentKind: term.instrumentKind)
         // Below the country, read only the schools in scope (up to a few thousand: a region).
-        if context.unitOfSchool.count < context.schools.count && context.unitOfSchool.count <= 5_000 {
+        if context.scoped && context.unitOfSchool.count <= 5_000 {
             filter.schools = Array(context.unitOfSchool.keys)
         }
         var out: [CellKey: [Int64: Double]] = [:]

@@ -60,7 +60,7 @@ public enum SchoolNeeds {
     public static func rank(store: DarasaStore, area: OrgUnit, yearID: Int, catalogue: IndicatorCatalogue = .shipped,
                             today: Day) async throws -> [SchoolNeed] {
         let scope = AccessScope(role: .districtOfficer, orgUnitID: area.id, orgPath: area.path)
-        let attributes = try await store.schoolAttributes().values.filter { $0.path.hasPrefix(area.path) }
+        let attributes = try await store.schoolAttributes(under: area.path).values.filter { $0.path.hasPrefix(area.path) }
         guard let schoolDepth = attributes.map({ $0.path.split(separator: "/").count - 1 }).max() else { return [] }
         let engine = IndicatorEngine(store: store, catalogue: catalogue)
         func values(_ id: String, by: [Breakdown] = [], depth: Int) async throws -> [String: [IndicatorRow]] {
