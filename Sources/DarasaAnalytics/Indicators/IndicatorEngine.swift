@@ -293,44 +293,70 @@ public struct IndicatorEngine: Sendable {
     /// Sample rounds are weighted unless `weighted` is false (suppression counts people).
     func sums(_ term: IndicatorTerm, _ d: IndicatorDefinition, _ context: Context, _ breakdowns: [Breakdown], period: Int?,
               weighted: Bool = true) async throws -> [CellKey: [Int64: Double]] {
+        try await sums([(term, weighted)], d, context, breakdowns, period: period)[0]
+    }
+
+    /// The same for several terms at once: terms that read the same summary with the same
+    /// filters are summed in one query (a dashboard's numerator, denominator and base).
+    func sums(_ terms: [(term: IndicatorTerm, weighted: Bool)], _ d: IndicatorDefinition, _ context: Context, _ breakdowns: [Breakdown],
+              period: Int?) async throws -> [[CellKey: [Int64: Double]]] {
         let system = catalogue.system
-        var filter = CubeFilter(grades: term.grades.flatMap(system.grades), ages: term.ages.flatMap(system.ages),
-                                subtask: term.subtask, instrumentKind: term.instrumentKind)
-        // Below the country, read only the schools in scope (up to a few thousand: a region).
-        if context.scoped && context.unitOfSchool.count <= 5_000 {
-            filter.schools = Array(context.unitOfSchool.keys)
-        }
-        var out: [CellKey: [Int64: Double]] = [:]
-        switch term.source {
-        case .learners, .learning:
-            var measures = term.measures
-            if term.source == .learning {
-                filter.mode = d.mode == .any ? nil : d.mode.rawValue
-                filter.period = period
-                if d.mode == .sample && weighted { measures = measures.map { "w_" + $0 } }
+        var out = [[CellKey: [Int64: Double]]](repeating: [:], count: terms.count)
+        struct Request: Hashable { var source: CubeSource; var filter: CubeFilter }
+        var grouped: [Request: [(index: Int, measures: [String])]] = [:]
+        var order: [Request] = []
+        for (i, (term, weighted)) in terms.enumerated() {
+            var filter = CubeFilter(grades: term.grades.flatMap(system.grades), ages: term.ages.flatMap(system.ages),
+                                    subtask: term.subtask, instrumentKind: term.instrumentKind)
+            // Below the country, read only the schools in scope (up to a few thousand: a region).
+            if context.scoped && context.unitOfSchool.count <= 5_000 {
+                filter.schools = context.unitOfSchool.keys.sorted()
             }
-            let cube = Self.cubeDimensions(breakdowns)
-            for cell in try await store.cubeCells(term.source, yearID: context.yearID, measures: measures, by: cube, filter: filter) {
+            switch term.source {
+            case .learners, .learning:
+                var measures = term.measures
+                if term.source == .learning {
+                    filter.mode = d.mode == .any ? nil : d.mode.rawValue
+                    filter.period = period
+                    if d.mode == .sample && weighted { measures = measures.map { "w_" + $0 } }
+                }
+                let key = Request(source: term.source, filter: filter)
+                if grouped[key] == nil { order.append(key) }
+                grouped[key, default: []].append((i, measures))
+            case .schools:
+                for (school, values) in try await store.schoolMeasures(yearID: context.yearID) {
+                    guard let u = context.unitOfSchool[school] else { continue }
+                    let total = term.measures.reduce(0.0) { $0 + (SchoolMeasure(rawValue: $1).flatMap { values[$0] } ?? 0) }
+                    let key = CellKey(unit: u, categories: breakdowns.map { context.schoolTrait($0, school) })
+                    out[i][key, default: [:]][school, default: 0] += total
+                }
+            case .population:
+                if let deepest = context.deepestPopulation, context.depth > deepest {
+                    let level = try await store.orgLevels().first { $0.depth == deepest }?.name ?? "level \(deepest)"
+                    throw IndicatorError("\(d.id) divides by population figures, which are given down to the \(level) level; choose level \(deepest) or above.")
+                }
+                let dims = breakdowns.flatMap(\.cubeDimensions)
+                for cell in try await store.populationCells(yearID: context.yearID, by: dims, ages: filter.ages) {
+                    guard let u = context.unitOfArea[cell.unitID] else { continue }
+                    out[i][CellKey(unit: u, categories: cell.keys), default: [:]][cell.unitID, default: 0] += cell.values[0]
+                }
+            }
+        }
+        let cube = Self.cubeDimensions(breakdowns)
+        for request in order {
+            let parts = grouped[request]!
+            var columns: [String] = []
+            var slices: [(index: Int, range: Range<Int>)] = []
+            for p in parts {
+                slices.append((p.index, columns.count..<(columns.count + p.measures.count)))
+                columns += p.measures
+            }
+            for cell in try await store.cubeCells(request.source, yearID: context.yearID, measures: columns, by: cube, filter: request.filter) {
                 guard let u = context.unitOfSchool[cell.unitID] else { continue }
                 let key = CellKey(unit: u, categories: breakdowns.map { category($0, keys: cell.keys, cube: cube, school: cell.unitID, context) })
-                out[key, default: [:]][cell.unitID, default: 0] += cell.values.reduce(0, +)
-            }
-        case .schools:
-            for (school, values) in try await store.schoolMeasures(yearID: context.yearID) {
-                guard let u = context.unitOfSchool[school] else { continue }
-                let total = term.measures.reduce(0.0) { $0 + (SchoolMeasure(rawValue: $1).flatMap { values[$0] } ?? 0) }
-                let key = CellKey(unit: u, categories: breakdowns.map { context.schoolTrait($0, school) })
-                out[key, default: [:]][school, default: 0] += total
-            }
-        case .population:
-            if let deepest = context.deepestPopulation, context.depth > deepest {
-                let level = try await store.orgLevels().first { $0.depth == deepest }?.name ?? "level \(deepest)"
-                throw IndicatorError("\(d.id) divides by population figures, which are given down to the \(level) level; choose level \(deepest) or above.")
-            }
-            let dims = breakdowns.flatMap(\.cubeDimensions)
-            for cell in try await store.populationCells(yearID: context.yearID, by: dims, ages: filter.ages) {
-                guard let u = context.unitOfArea[cell.unitID] else { continue }
-                out[CellKey(unit: u, categories: cell.keys), default: [:]][cell.unitID, default: 0] += cell.values[0]
+                for (i, range) in slices {
+                    out[i][key, default: [:]][cell.unitID, default: 0] += cell.values[range].reduce(0, +)
+                }
             }
         }
         return out
@@ -340,7 +366,18 @@ public struct IndicatorEngine: Sendable {
                    notes: inout [String]) async throws -> [IndicatorRow] {
         guard let numeratorTerm = d.numerator else { return [] }
         let all = breakdowns + (d.over.map { [$0] } ?? [])
-        let num = try await sums(numeratorTerm, d, context, all, period: period)
+        // What suppression counts: people, unweighted.
+        let baseTerm = d.base ?? (d.unit == .count || d.denominator == nil || [.population, .schools].contains(d.denominator!.source)
+                                  ? numeratorTerm : d.denominator!)
+        let baseIsNumerator = d.mode != .sample && d.method != .distribution && baseTerm == numeratorTerm
+        let baseIsDenominator = d.mode != .sample && d.method != .distribution && baseTerm == d.denominator
+        // Numerator, denominator and base together: one query per summary they read.
+        var wanted: [(term: IndicatorTerm, weighted: Bool)] = [(numeratorTerm, true)]
+        let denominatorTerm = d.method == .distribution ? nil : d.denominator
+        if let t = denominatorTerm { wanted.append((t, true)) }
+        if !baseIsNumerator && !baseIsDenominator { wanted.append((baseTerm, false)) }
+        let got = try await sums(wanted, d, context, all, period: period)
+        let num = got[0]
         var den: [CellKey: [Int64: Double]]
         if d.method == .distribution {
             // The denominator of each level's share is the total over levels.
@@ -349,22 +386,12 @@ public struct IndicatorEngine: Sendable {
                 let whole = CellKey(unit: k.unit, categories: Array(k.categories.dropLast()))
                 for (school, x) in v { den[whole, default: [:]][school, default: 0] += x }
             }
-        } else if let t = d.denominator {
-            den = try await sums(t, d, context, all, period: period)
+        } else if denominatorTerm != nil {
+            den = got[1]
         } else {
             den = [:]
         }
-        // What suppression counts: people, unweighted.
-        let baseTerm = d.base ?? (d.unit == .count || d.denominator == nil || [.population, .schools].contains(d.denominator!.source)
-                                  ? numeratorTerm : d.denominator!)
-        let baseSums: [CellKey: [Int64: Double]]
-        if d.mode != .sample && d.method != .distribution && baseTerm == numeratorTerm {
-            baseSums = num
-        } else if d.mode != .sample && d.method != .distribution && baseTerm == d.denominator {
-            baseSums = den
-        } else {
-            baseSums = try await sums(baseTerm, d, context, all, period: period, weighted: false)
-        }
+        let baseSums = baseIsNumerator ? num : baseIsDenominator ? den : got[got.count - 1]
         let sample = d.mode == .sample && numeratorTerm.source == .learning
         if sample {
             notes.append("Estimates from the sample rounds, weighted to the population, with 95 % intervals from design-based standard errors clustered by school (t with schools − 1 degrees of freedom).")
