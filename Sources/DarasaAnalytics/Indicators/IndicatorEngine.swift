@@ -1,4 +1,5 @@
 import DarasaCore
+import Foundation
 import DarasaStore
 
 /// One cell of an indicator table: a unit and one category per breakdown, with its figure, or
@@ -90,10 +91,43 @@ public struct IndicatorEngine: Sendable {
     public var minimumCell: Int
     public static let maximumBreakdowns = 3
 
+    /// Lookups shared by the tables of one page or command (see `sharingLookups`).
+    let memo: ContextMemo?
+
     public init(store: DarasaStore, catalogue: IndicatorCatalogue = .shipped, minimumCell: Int = 10) {
         self.store = store
         self.catalogue = catalogue
         self.minimumCell = minimumCell
+        self.memo = nil
+    }
+
+    init(_ other: IndicatorEngine, memo: ContextMemo) {
+        store = other.store
+        catalogue = other.catalogue
+        minimumCell = other.minimumCell
+        self.memo = memo
+    }
+
+    /// The same engine, reading the org units, schools and levels of a level and scope once for
+    /// all the tables it is asked for (a page of several tables). Use it for one page or one
+    /// command: it does not see org units or schools added after its first table.
+    public func sharingLookups() -> IndicatorEngine { IndicatorEngine(self, memo: ContextMemo()) }
+
+    /// Contexts already loaded, by level, scope, year and whether quintiles were needed.
+    final class ContextMemo: @unchecked Sendable {
+        struct Key: Hashable { var depth: Int; var scope: AccessScope; var yearID: Int; var quintiles: Bool }
+        private var contexts: [Key: Context] = [:]
+        private let lock = NSLock()
+        func get(_ k: Key) -> Context? { lock.lock(); defer { lock.unlock() }; return contexts[k] }
+        func put(_ k: Key, _ c: Context) { lock.lock(); defer { lock.unlock() }; contexts[k] = c }
+    }
+
+    func context(depth: Int, scope: AccessScope, yearID: Int, needsQuintiles: Bool) async throws -> Context {
+        let key = ContextMemo.Key(depth: depth, scope: scope, yearID: yearID, quintiles: needsQuintiles)
+        if let memo, let c = memo.get(key) { return c }
+        let c = try await Context.load(store: store, depth: depth, scope: scope, yearID: yearID, needsQuintiles: needsQuintiles)
+        memo?.put(key, c)
+        return c
     }
 
     /// The characteristics an indicator can be cut by: those every source it reads is kept by.
@@ -147,8 +181,7 @@ public struct IndicatorEngine: Sendable {
             throw IndicatorError(d.year == .outcomes ? "\(d.id) needs two consecutive school years loaded (a year's outcomes show in the next)."
                                  : "No school year is loaded yet.")
         }
-        let context = try await Context.load(store: store, depth: depth, scope: scope, yearID: year,
-                                             needsQuintiles: breakdowns.contains(.povertyQuintile))
+        let context = try await self.context(depth: depth, scope: scope, yearID: year, needsQuintiles: breakdowns.contains(.povertyQuintile))
         var rows: [IndicatorRow]
         var notes: [String] = []
         switch d.method {

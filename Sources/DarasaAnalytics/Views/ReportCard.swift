@@ -43,7 +43,7 @@ public struct ReportCard: Sendable {
 
     public static func load(store: DarasaStore, school: OrgUnit, yearID: Int, suppress: Bool,
                             catalogue: IndicatorCatalogue = .shipped) async throws -> ReportCard {
-        let engine = IndicatorEngine(store: store, catalogue: catalogue)
+        let engine = IndicatorEngine(store: store, catalogue: catalogue).sharingLookups()
         let own = AccessScope(role: suppress ? .districtOfficer : .headTeacher, orgUnitID: school.id, orgPath: school.path)
         // The district: the level named so, else two levels up (zone, then district).
         let levels = try await store.orgLevels()

@@ -62,7 +62,7 @@ public enum SchoolNeeds {
         let scope = AccessScope(role: .districtOfficer, orgUnitID: area.id, orgPath: area.path)
         let attributes = try await store.schoolAttributes(under: area.path).values.filter { $0.path.hasPrefix(area.path) }
         guard let schoolDepth = attributes.map({ $0.path.split(separator: "/").count - 1 }).max() else { return [] }
-        let engine = IndicatorEngine(store: store, catalogue: catalogue)
+        let engine = IndicatorEngine(store: store, catalogue: catalogue).sharingLookups()
         func values(_ id: String, by: [Breakdown] = [], depth: Int) async throws -> [String: [IndicatorRow]] {
             guard let d = catalogue.named(id) else { return [:] }
             let t = try await engine.table(d, yearID: yearID, depth: depth, by: by, scope: scope, suppress: true)

@@ -11,7 +11,7 @@ struct MinistryPage {
 
     func equity(scope: AccessScope, unit: OrgUnit, yearID: Int, _ l: Localizer) async throws -> String {
         let catalogue = services.settings.catalogue
-        let engine = IndicatorEngine(store: services.store, catalogue: catalogue)
+        let engine = IndicatorEngine(store: services.store, catalogue: catalogue).sharingLookups()
         let depth = unit.depth + 1
         func table(_ id: String, by: [Breakdown] = [], at level: Int? = nil, year: Int? = nil) async throws -> IndicatorTable? {
             guard let d = catalogue.named(id) else { return nil }

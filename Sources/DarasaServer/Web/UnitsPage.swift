@@ -36,7 +36,7 @@ struct UnitsPage {
         let children = try await services.store.children(of: unit.id).filter { scope.covers(path: $0.path) }
         let schools = Set(try await services.store.schoolAttributes().keys)
         let figures = try await services.store.schoolFigures(under: unit.path, yearID: year)
-        let engine = IndicatorEngine(store: services.store, catalogue: services.settings.catalogue)
+        let engine = IndicatorEngine(store: services.store, catalogue: services.settings.catalogue).sharingLookups()
         var zero: [String: IndicatorRow] = [:]
         if let d = services.settings.catalogue.named("orf_zero_share"), let depth = children.first?.depth {
             for r in try await engine.table(d, yearID: year, depth: depth, scope: scope, suppress: true).rows { zero[r.unitCode] = r }
