@@ -233,7 +233,7 @@ extension DarasaStore {
         var out: [Int64: SchoolAttributes] = [:]
         for r in try await database.query("""
             SELECT s.id, o.path, s.locality, s.ownership, s.poverty_index, s.latitude, s.longitude
-            FROM schools s JOIN org_units o ON o.id = s.id\(under == nil ? "" : " WHERE substr(o.path, 1, ?) = ?")
+            FROM schools s JOIN org_units o ON o.id = s.id\(under == nil ? "" : " WHERE substr(o.path, 1, CAST(? AS INTEGER)) = ?")
             """, under.map { [.int(Int64($0.count)), .text($0)] } ?? []) {
             guard let id = r.int(0), let path = r.text(1) else { continue }
             out[id] = SchoolAttributes(schoolID: id, path: path, locality: r.text(2), ownership: r.text(3) ?? "public",

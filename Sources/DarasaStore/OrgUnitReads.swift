@@ -16,7 +16,7 @@ extension DarasaStore {
         guard let under else {
             return try await database.query("SELECT \(Self.orgUnitColumns) FROM org_units WHERE depth = ? ORDER BY path", .int(Int64(depth))).map(Self.orgUnit)
         }
-        return try await database.query("SELECT \(Self.orgUnitColumns) FROM org_units WHERE depth = ? AND substr(path, 1, ?) = ? ORDER BY path",
+        return try await database.query("SELECT \(Self.orgUnitColumns) FROM org_units WHERE depth = ? AND substr(path, 1, CAST(? AS INTEGER)) = ? ORDER BY path",
                                         .int(Int64(depth)), .int(Int64(under.count)), .text(under)).map(Self.orgUnit)
     }
 }
