@@ -9,57 +9,16 @@ the very same files with DuckDB and with pandas. Prints each tool's load and que
 ratios to Darasa's seconds for the same tables, and the largest difference between the tools'
 figures and Darasa's (they must agree). See bench/README.md.
 """
-import argparse, csv, gc, json, os, re, shutil, subprocess, sys, tempfile, time
+import argparse, csv, gc, json, shutil, subprocess, sys, tempfile, time
 from pathlib import Path
 
-HERE = Path(__file__).resolve().parent
-REPO = HERE.parent
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from common import darasa_binary, ensure_deps, last_json_object  # noqa: E402
+
 DAYS = [f"d{d:02}" for d in range(1, 32)]
 NOTE = ("Darasa answers from summaries it keeps up to date as data lands (their cost is in its load "
         "and import seconds); DuckDB and pandas compute from the raw registers each time, so their "
         "query seconds are what a dashboard built on them would wait.")
-
-
-def ensure_deps():
-    """Import duckdb and pandas, pip-installing bench/requirements.txt once if missing."""
-    try:
-        import duckdb, pandas  # noqa: F401
-        return
-    except ImportError:
-        if os.environ.get("DARASA_BENCH_DEPS_TRIED"):
-            sys.exit("indicators.py: duckdb/pandas still not importable after pip install")
-    base = [sys.executable, "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
-            "-r", str(HERE / "requirements.txt")]
-    tries = [base] if sys.prefix != sys.base_prefix else [base + ["--user"], base + ["--user", "--break-system-packages"]]
-    for cmd in tries:
-        r = subprocess.run(cmd, stdout=sys.stderr, stderr=subprocess.PIPE, text=True)
-        if r.returncode == 0:
-            env = dict(os.environ, DARASA_BENCH_DEPS_TRIED="1")
-            os.execve(sys.executable, [sys.executable, str(Path(__file__).resolve()), *sys.argv[1:]], env)
-        if "externally-managed-environment" not in r.stderr:
-            break
-    sys.stderr.write(r.stderr)
-    sys.exit("indicators.py: could not pip install bench/requirements.txt")
-
-
-def darasa_binary(path):
-    if path:
-        return path
-    release = REPO / ".build" / "release" / "darasa"
-    if not release.exists():
-        print("indicators.py: building darasa (swift build -c release --product darasa)", file=sys.stderr)
-        subprocess.run(["swift", "build", "-c", "release", "--product", "darasa"], cwd=REPO, stdout=sys.stderr, check=True)
-    return str(release)
-
-
-def last_json_object(text):
-    starts = [m.start() for m in re.finditer(r"^\{", text, re.M)]
-    for start in reversed(starts):
-        try:
-            return json.JSONDecoder().raw_decode(text[start:])[0]
-        except ValueError:
-            continue
-    return None
 
 
 def school_districts(country):
@@ -193,7 +152,7 @@ def main():
     p.add_argument("--country", help="the country that run kept (--keep)")
     p.add_argument("--json", action="store_true", help="print one JSON object instead of a table")
     args = p.parse_args()
-    ensure_deps()
+    ensure_deps(__file__)
 
     work = Path(args.dir) if args.dir else Path(tempfile.mkdtemp(prefix="darasa-bench-ind-"))
     work.mkdir(parents=True, exist_ok=True)
@@ -205,7 +164,7 @@ def main():
             country = work / "country"
             shutil.rmtree(country, ignore_errors=True)
             data = work / "darasa-data"
-            cmd = [darasa_binary(args.darasa), "bench", "indicators", "--learners", str(args.learners), "--seed", str(args.seed),
+            cmd = [darasa_binary(args.darasa, __file__), "bench", "indicators", "--learners", str(args.learners), "--seed", str(args.seed),
                    "--keep", str(country), "--json"]
             cmd += ["--database", args.database] if args.database else ["--data-dir", str(data)]
             r = subprocess.run(cmd, stdout=subprocess.PIPE, text=True)

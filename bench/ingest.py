@@ -6,65 +6,18 @@ Runs `darasa bench ingest --keep DIR --json`, then loads the very files it gener
 an on-disk database) and with pandas (read_csv + concat, then DataFrame.to_sql into SQLite),
 and prints rows/s and the ratio Darasa rows/s / tool rows/s. See bench/README.md.
 """
-import argparse, gc, json, os, re, shutil, sqlite3, subprocess, sys, tempfile, time
+import argparse, gc, json, shutil, sqlite3, subprocess, sys, tempfile, time
 from pathlib import Path
 
-HERE = Path(__file__).resolve().parent
-REPO = HERE.parent
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from common import darasa_binary, ensure_deps, last_json_object  # noqa: E402
+
 NOTE = ("Darasa's seconds include validation, reference resolution, quarantine checks and "
         "summary refresh; DuckDB's are a raw typed load, pandas' a raw read + to_sql.")
 
 
-def ensure_deps():
-    """Import duckdb and pandas, pip-installing bench/requirements.txt once if missing."""
-    try:
-        import duckdb, pandas  # noqa: F401
-        return
-    except ImportError:
-        if os.environ.get("DARASA_BENCH_DEPS_TRIED"):
-            sys.exit("ingest.py: duckdb/pandas still not importable after pip install")
-    base = [sys.executable, "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
-            "-r", str(HERE / "requirements.txt")]
-    in_venv = sys.prefix != sys.base_prefix
-    # Outside a virtualenv: the user site; Debian's python3 (PEP 668) also wants
-    # --break-system-packages for that (it still touches ~/.local only).
-    tries = [base] if in_venv else [base + ["--user"], base + ["--user", "--break-system-packages"]]
-    for cmd in tries:
-        print("ingest.py: " + " ".join(cmd[2:]), file=sys.stderr)
-        r = subprocess.run(cmd, stdout=sys.stderr, stderr=subprocess.PIPE, text=True)
-        if r.returncode == 0:
-            env = dict(os.environ, DARASA_BENCH_DEPS_TRIED="1")
-            os.execve(sys.executable, [sys.executable, str(Path(__file__).resolve()), *sys.argv[1:]], env)
-        if "externally-managed-environment" not in r.stderr:
-            break
-    sys.stderr.write(r.stderr)
-    sys.exit("ingest.py: could not pip install bench/requirements.txt")
-
-
 def rate(rows, seconds):
     return round(rows / seconds) if seconds > 0 else 0
-
-
-def darasa_binary(path):
-    if path:
-        return path
-    release = REPO / ".build" / "release" / "darasa"
-    if not release.exists():
-        print("ingest.py: building darasa (swift build -c release --product darasa)", file=sys.stderr)
-        subprocess.run(["swift", "build", "-c", "release", "--product", "darasa"], cwd=REPO,
-                       stdout=sys.stderr, check=True)
-    return str(release)
-
-
-def last_json_object(text):
-    """The last JSON object in text that starts a line (one-line or pretty-printed)."""
-    starts = [m.start() for m in re.finditer(r"^\{", text, re.M)]
-    for start in reversed(starts):
-        try:
-            return json.JSONDecoder().raw_decode(text[start:])[0]
-        except ValueError:
-            continue
-    return None
 
 
 def run_darasa(args, country):
@@ -72,7 +25,7 @@ def run_darasa(args, country):
     best = None
     for _ in range(args.repeat):
         shutil.rmtree(country, ignore_errors=True)
-        cmd = [darasa_binary(args.darasa), "bench", "ingest", "--learners", str(args.learners),
+        cmd = [darasa_binary(args.darasa, __file__), "bench", "ingest", "--learners", str(args.learners),
                "--seed", str(args.seed), "--keep", str(country), "--json"]
         if args.database:
             cmd += ["--database", args.database]
@@ -90,7 +43,7 @@ def run_darasa(args, country):
 def stub_darasa(args, country):
     """Hidden --darasa-json: Darasa's result from a file; generate the country if it is missing."""
     if not (country / "registers").is_dir():
-        subprocess.run([darasa_binary(args.darasa), "generate", "--out", str(country), "--learners",
+        subprocess.run([darasa_binary(args.darasa, __file__), "generate", "--out", str(country), "--learners",
                         str(args.learners), "--seed", str(args.seed)], stdout=sys.stderr, check=True)
     return json.loads(Path(args.darasa_json).read_text())
 
@@ -164,7 +117,7 @@ def main():
     p.add_argument("--json", action="store_true", help="print one JSON object instead of a table")
     p.add_argument("--darasa-json", help=argparse.SUPPRESS)  # testing: Darasa's result from a file
     args = p.parse_args()
-    ensure_deps()
+    ensure_deps(__file__)
     import duckdb, pandas
 
     work = Path(args.dir) if args.dir else Path(tempfile.mkdtemp(prefix="darasa-bench-"))
