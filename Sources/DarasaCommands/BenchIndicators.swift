@@ -287,13 +287,7 @@ struct BenchIndicators: AsyncParsableCommand {
 
     /// `times` GETs of `path` on one kept-alive connection; each latency to the end of the body.
     static func get(port: Int, path: String, cookie: String, times: Int) async throws -> (latencies: [Double], bytes: Int) {
-        let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
-            .connect(host: "127.0.0.1", port: port) { channel in
-                channel.eventLoop.makeCompletedFuture {
-                    try channel.pipeline.syncOperations.addHTTPClientHandlers()
-                    return try NIOAsyncChannel<HTTPClientResponsePart, HTTPClientRequestPart>(wrappingChannelSynchronously: channel)
-                }
-            }
+        let channel = try await BenchHTTP.connect(port: port)
         var latencies: [Double] = []
         var bytes = 0
         let clock = ContinuousClock()
@@ -304,17 +298,7 @@ struct BenchIndicators: AsyncParsableCommand {
                 head.headers.add(name: "Host", value: "127.0.0.1:\(port)")
                 head.headers.add(name: "Cookie", value: cookie)
                 let t = clock.now
-                try await outbound.write(.head(head))
-                try await outbound.write(.end(nil))
-                var status = 0
-                var body = ByteBuffer()
-                reading: while let part = try await responses.next() {
-                    switch part {
-                    case .head(let h): status = Int(h.status.code)
-                    case .body(var b): body.writeBuffer(&b)
-                    case .end: break reading
-                    }
-                }
+                let (status, body) = try await BenchHTTP.exchange(head, outbound, &responses)
                 guard status == 200 else {
                     throw BenchSync.PushFailed(description: "The dashboard \(path) answered HTTP \(status): \(String(buffer: body).prefix(200))")
                 }

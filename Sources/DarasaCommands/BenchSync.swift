@@ -231,13 +231,7 @@ struct BenchSync: AsyncParsableCommand {
     /// One connection (kept alive) pushing its share of the batches one after another; a 503
     /// (the server's queue is full) is retried after a short pause, as a device would.
     static func runLane(port: Int, jobs: [Job], sessions: [(cookie: String, csrf: String)]) async throws -> LaneResult {
-        let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
-            .connect(host: "127.0.0.1", port: port) { channel in
-                channel.eventLoop.makeCompletedFuture {
-                    try channel.pipeline.syncOperations.addHTTPClientHandlers()
-                    return try NIOAsyncChannel<HTTPClientResponsePart, HTTPClientRequestPart>(wrappingChannelSynchronously: channel)
-                }
-            }
+        let channel = try await BenchHTTP.connect(port: port)
         var result = LaneResult()
         let clock = ContinuousClock()
         try await channel.executeThenClose { inbound, outbound in
@@ -255,18 +249,7 @@ struct BenchSync: AsyncParsableCommand {
                 while true {
                     attempts += 1
                     let t = clock.now
-                    try await outbound.write(.head(head))
-                    try await outbound.write(.body(.byteBuffer(job.body)))
-                    try await outbound.write(.end(nil))
-                    var status = 0
-                    var body = ByteBuffer()
-                    reading: while let part = try await responses.next() {
-                        switch part {
-                        case .head(let h): status = Int(h.status.code)
-                        case .body(var b): body.writeBuffer(&b)
-                        case .end: break reading
-                        }
-                    }
+                    let (status, body) = try await BenchHTTP.exchange(head, body: job.body, outbound, &responses)
                     if status == 503, attempts < 50 {
                         result.busy += 1
                         try await Task.sleep(for: .milliseconds(20 * attempts))

@@ -343,7 +343,7 @@ public struct IndicatorEngine: Sendable {
                                     subtask: term.subtask, instrumentKind: term.instrumentKind)
             // Below the country, read only the schools in scope (up to a few thousand: a region).
             if context.scoped && context.unitOfSchool.count <= 5_000 {
-                filter.schools = context.unitOfSchool.keys.sorted()
+                filter.schools = Array(context.unitOfSchool.keys)  // cubeCells writes them sorted
             }
             switch term.source {
             case .learners, .learning:
