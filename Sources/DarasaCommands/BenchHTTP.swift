@@ -1,3 +1,7 @@
+import DarasaCore
+import DarasaServer
+import DarasaStore
+import Logging
 import NIOCore
 import NIOHTTP1
 import NIOPosix
@@ -35,4 +39,34 @@ enum BenchHTTP {
         }
         return (status, received)
     }
+}
+
+/// A real Darasa server in the bench's own process, on a free loopback port.
+struct BenchServer {
+    let port: Int
+    private let task: Task<Void, any Error>
+
+    static func start(store: DarasaStore, today: Day? = nil) async throws -> BenchServer {
+        var logger = Logger(label: "darasa-bench")
+        logger.logLevel = .error
+        var settings = ServerSettings(host: "127.0.0.1", port: 0, demoMode: true)
+        if let today { settings.today = today }
+        let (ports, continuation) = AsyncStream.makeStream(of: Int.self)
+        let app = try buildApplication(store: store, settings: settings, logger: logger) { port in continuation.yield(port) }
+        let task = Task { try await app.runService() }
+        var next = ports.makeAsyncIterator()
+        guard let port = await next.next() else { throw UserFacingError("The bench server did not start.") }
+        return BenchServer(port: port, task: task)
+    }
+
+    func stop() async {
+        task.cancel()
+        _ = try? await task.value
+    }
+}
+
+/// The `p` quantile (0…1, nearest rank) of latencies in seconds, in milliseconds; 0 for none.
+func percentileMilliseconds(_ seconds: [Double], _ p: Double) -> Double {
+    let s = seconds.sorted()
+    return s.isEmpty ? 0 : s[min(s.count - 1, max(0, Int((p * Double(s.count)).rounded(.up)) - 1))] * 1000
 }

@@ -7,10 +7,8 @@ import DarasaIngest
 import DarasaServer
 import DarasaStore
 import Foundation
-import Logging
 import NIOCore
 import NIOHTTP1
-import NIOPosix
 
 /// The indicator engine at scale: a generated country loaded with its latest register month
 /// held back; then (1) the whole catalogue for every district with each single breakdown, (2) a
@@ -191,14 +189,8 @@ struct BenchIndicators: AsyncParsableCommand {
                                                     role: .districtOfficer, orgUnitID: OrgUnitID(id), actor: "bench"))
         }
         let sessions = try await BenchSessions.issue(store: db, users: officers)
-        var logger = Logger(label: "darasa-bench")
-        logger.logLevel = .error
-        let settings = ServerSettings(host: "127.0.0.1", port: 0, demoMode: true)
-        let (portStream, portContinuation) = AsyncStream.makeStream(of: Int.self)
-        let app = try buildApplication(store: db, settings: settings, logger: logger) { port in portContinuation.yield(port) }
-        let server = Task { try await app.runService() }
-        var portIterator = portStream.makeAsyncIterator()
-        guard let port = await portIterator.next() else { throw UserFacingError("The bench server did not start.") }
+        let server = try await BenchServer.start(store: db)
+        let port = server.port
         var cold: [Double] = [], warm: [Double] = [], pageBytes: [Int] = []
         for s in sessions {
             let got = try await Self.get(port: port, path: "/", cookie: s.cookie, times: requests)
@@ -243,13 +235,9 @@ struct BenchIndicators: AsyncParsableCommand {
 
         // The dashboard again, after the month landed: is it as fast once the summaries grew?
         let again = try await Self.get(port: port, path: "/", cookie: sessions[0].cookie, times: requests)
-        server.cancel()
-        _ = try? await server.value
+        await server.stop()
 
-        func pct(_ xs: [Double], _ p: Double) -> Double {
-            let s = xs.sorted()
-            return s.isEmpty ? 0 : s[min(s.count - 1, max(0, Int((p * Double(s.count)).rounded(.up)) - 1))] * 1000
-        }
+        let pct = percentileMilliseconds
         let attendanceRows = try await db.database.scalarInt("SELECT COUNT(*) FROM learner_attendance") ?? 0
         let dayMarks = try await db.database.scalarInt("SELECT SUM(recorded_days) FROM summary_attendance") ?? 0
         return [

@@ -6,10 +6,8 @@ import DarasaIngest
 import DarasaServer
 import DarasaStore
 import Foundation
-import Logging
 import NIOCore
 import NIOHTTP1
-import NIOPosix
 
 /// A bounded load test of the sync protocol on loopback: a generated country, one teacher
 /// account per class, and N simulated devices (each its own session) pushing gzip batches of a
@@ -145,15 +143,8 @@ struct BenchSync: AsyncParsableCommand {
         note("\(devices) devices, \(classes.count) classes, \(unique) batches (\(totalRecords) records), \(replays) replayed; pushing")
 
         // The server, in this process, on a free loopback port.
-        var logger = Logger(label: "darasa-bench")
-        logger.logLevel = .error
-        var settings = ServerSettings(host: "127.0.0.1", port: 0, demoMode: true)
-        settings.today = days.last
-        let (portStream, portContinuation) = AsyncStream.makeStream(of: Int.self)
-        let app = try buildApplication(store: db, settings: settings, logger: logger) { port in portContinuation.yield(port) }
-        let server = Task { try await app.runService() }
-        var portIterator = portStream.makeAsyncIterator()
-        guard let port = await portIterator.next() else { throw UserFacingError("The bench server did not start.") }
+        let server = try await BenchServer.start(store: db, today: days.last)
+        let port = server.port
 
         let clock = ContinuousClock()
         let t0 = clock.now
@@ -175,14 +166,12 @@ struct BenchSync: AsyncParsableCommand {
             try await Task.sleep(for: .milliseconds(50))
             refreshSeconds = (clock.now - t0).seconds - seconds
         }
-        server.cancel()
-        _ = try? await server.value
+        await server.stop()
 
         let storedRows = (try await db.database.scalarInt("SELECT COUNT(*) FROM sync_records WHERE device_id LIKE 'bench-device-%' AND status = 'stored'")).map(Int.init) ?? 0
         let distinctRows = (try await db.database.scalarInt("SELECT COUNT(DISTINCT record_id) FROM sync_records WHERE device_id LIKE 'bench-device-%'")).map(Int.init) ?? 0
         let marks = (try await db.database.scalarInt("SELECT COUNT(*) FROM attendance_marks WHERE user_name LIKE 'bench-teacher-%'")).map(Int.init) ?? 0
-        let latencies = outcome.latencies.sorted()
-        func pct(_ p: Double) -> Double { latencies.isEmpty ? 0 : latencies[min(latencies.count - 1, Int((p * Double(latencies.count)).rounded(.up)) - 1)] * 1000 }
+        func pct(_ p: Double) -> Double { percentileMilliseconds(outcome.latencies, p) }
         let lost = max(0, totalRecords - distinctRows)
         let duplicated = max(0, storedRows - distinctRows) + max(0, marks - totalRecords)
         return [
