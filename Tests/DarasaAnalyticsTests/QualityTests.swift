@@ -149,6 +149,14 @@ import Testing
         let inD1 = try await QualityStore.scores(store, under: d1)
         #expect(inD1.map(\.unitCode) == ["Z1"] && inD1[0].openFindings == 5)
 
+        // The district page's timeliness table: findings of three checks counted per school.
+        let year = try #require(try await store.latestYearID())
+        let timely = try await QualityStore.counts(store, under: "/TL/", yearID: year, checks: [.censusOnTime, .censusReceived, .registersReceived],
+                                                   status: FindingStatus.allCases)
+        #expect(timely == [7: [.registersReceived: 1], 8: [.censusReceived: 1, .registersReceived: 1]], "\(timely)")
+        #expect(try await QualityStore.counts(store, under: s1.path, yearID: year, checks: [.registersReceived], status: [.fixed]).isEmpty)
+        #expect(try await QualityStore.counts(store, under: "/TL/", yearID: year + 1, checks: [.registersReceived], status: [.open]).isEmpty)
+
         // The to-do list, plainest first: the missing January registers come before the ages.
         let todo = try await QualityStore.findings(store, under: s1.path)
         #expect(todo.first?.rule == "registers_received")

@@ -73,6 +73,64 @@ import Testing
         }
     }
 
+    /// `tables` (one read, rolled up to each cut) gives exactly what `table` gives cut by cut:
+    /// every indicator, a district's schools beside the district, in total and by sex, and the
+    /// nation by two characteristics beside its regions; suppressed and not.
+    @Test(arguments: TestEngine.available)
+    func tablesRolledUpFromOneReadEqualTablesFormedOneByOne(engine: TestEngine) async throws {
+        let store = try await loadedStore(engine)
+        defer { Task { await store.close() } }
+        let year = try #require(try await store.latestYearID())
+        let root = try #require(try await store.rootOrgUnit())
+        let national = AccessScope(role: .nationalAnalyst, orgUnitID: root.id, orgPath: root.path)
+        let districtID = try #require(try await store.database.query("SELECT id FROM org_units WHERE depth = 2 ORDER BY code").first?.int(0))
+        let district = try #require(try await store.orgUnit(id: OrgUnitID(districtID)))
+        let own = AccessScope(role: .districtOfficer, orgUnitID: district.id, orgPath: district.path)
+        let schoolDepth = try #require(try await store.schoolAttributes(under: district.path).values.map { $0.path.split(separator: "/").count - 1 }.max())
+        typealias Cut = IndicatorEngine.Cut
+        func same(_ a: IndicatorRow, _ b: IndicatorRow) -> Bool {
+            func close(_ x: Double?, _ y: Double?) -> Bool { x == nil ? y == nil : y != nil && abs(x! - y!) <= 1e-9 * max(1, abs(x!)) }
+            return a.unitCode == b.unitCode && a.categories == b.categories && a.base == b.base && a.withheld == b.withheld
+                && close(a.numerator, b.numerator) && close(a.denominator, b.denominator) && close(a.value, b.value)
+                && close(a.standardError, b.standardError) && close(a.lower, b.lower) && close(a.upper, b.upper)
+        }
+        var compared = 0, rolledUp = 0
+        for indicator in IndicatorCatalogue.shipped.indicators {
+            let plain = IndicatorEngine(store: store)
+            let allowed = plain.breakdowns(for: indicator)
+            let yearID = indicator.year == .outcomes ? try await store.latestYearWithOutcomes() : year
+            var requests: [(AccessScope, [Cut])] = [(own, [Cut(depth: schoolDepth), Cut(depth: district.depth)])]
+            if allowed.contains(.sex) { requests[0].1.insert(Cut(depth: schoolDepth, by: [.sex]), at: 1) }
+            if allowed.isSuperset(of: [.sex, .locality]) {
+                requests.append((national, [Cut(depth: 1, by: [.locality]), Cut(depth: 0, by: [.sex, .locality]), Cut(depth: 0)]))
+            }
+            for (scope, cuts) in requests {
+                for suppress in [false, true] {
+                    let shared = IndicatorEngine(store: store).sharingLookups()
+                    let together: [IndicatorTable]
+                    do {
+                        together = try await shared.tables(indicator, yearID: yearID, cuts: cuts, scope: scope, suppress: suppress)
+                    } catch is IndicatorError {
+                        continue  // e.g. population figures not given down to the school
+                    }
+                    #expect(together.count == cuts.count)
+                    for (cut, t) in zip(cuts, together) {
+                        let alone = try await plain.table(indicator, yearID: yearID, depth: cut.depth, by: cut.by, scope: scope, suppress: suppress)
+                        #expect(t.depth == cut.depth && t.breakdowns == alone.breakdowns, "\(indicator.id) cut \(cut)")
+                        #expect(t.rows.count == alone.rows.count, "\(indicator.id) at depth \(cut.depth) by \(cut.by): \(t.rows.count) rows, alone \(alone.rows.count)")
+                        for (x, y) in zip(t.rows, alone.rows) {
+                            #expect(same(x, y), "\(indicator.id) at depth \(cut.depth) by \(cut.by): \(x) vs \(y)")
+                        }
+                        #expect(t.parity.count == alone.parity.count)
+                        compared += t.rows.count
+                        if !t.rows.isEmpty && [.ratio, .complement, .distribution].contains(indicator.method) { rolledUp += 1 }
+                    }
+                }
+            }
+        }
+        #expect(compared > 1000 && rolledUp > 50, "compared \(compared) rows in \(rolledUp) rolled-up tables")
+    }
+
     @Test(arguments: TestEngine.available)
     func summariesAgreeWithBaseRows(engine: TestEngine) async throws {
         let store = try await loadedStore(engine)

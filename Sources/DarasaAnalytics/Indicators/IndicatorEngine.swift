@@ -109,8 +109,9 @@ public struct IndicatorEngine: Sendable {
     }
 
     /// The same engine, reading the org units, schools and levels of a level and scope once for
-    /// all the tables it is asked for (a page of several tables). Use it for one page or one
-    /// command: it does not see org units or schools added after its first table.
+    /// all the tables it is asked for (a page of several tables), and forming a table asked twice
+    /// once. Use it for one page or one command: it does not see data that lands after its
+    /// first table.
     public func sharingLookups() -> IndicatorEngine { IndicatorEngine(self, memo: ContextMemo()) }
 
     /// Contexts already loaded, by level, scope, year and whether quintiles were needed.
@@ -120,6 +121,15 @@ public struct IndicatorEngine: Sendable {
         private let lock = NSLock()
         func get(_ k: Key) -> Context? { lock.lock(); defer { lock.unlock() }; return contexts[k] }
         func put(_ k: Key, _ c: Context) { lock.lock(); defer { lock.unlock() }; contexts[k] = c }
+
+        /// Tables already formed for the page, so two parts of it asking the same share one.
+        struct TableKey: Hashable {
+            var definition: IndicatorDefinition; var year: Int; var cut: Cut; var scope: AccessScope; var suppress: Bool; var period: Int?
+            var minimumCell: Int
+        }
+        private var tables: [TableKey: IndicatorTable] = [:]
+        func table(_ k: TableKey) -> IndicatorTable? { lock.lock(); defer { lock.unlock() }; return tables[k] }
+        func put(_ k: TableKey, _ t: IndicatorTable) { lock.lock(); defer { lock.unlock() }; tables[k] = t }
     }
 
     func context(depth: Int, scope: AccessScope, yearID: Int, needsQuintiles: Bool) async throws -> Context {
@@ -160,13 +170,122 @@ public struct IndicatorEngine: Sendable {
     /// level below the one its population figures are given for.
     public func table(_ d: IndicatorDefinition, yearID: Int? = nil, depth: Int, by breakdowns: [Breakdown] = [], scope: AccessScope,
                       suppress: Bool, mode: IndicatorDefinition.Mode? = nil, period: Int? = nil) async throws -> IndicatorTable {
-        guard breakdowns.count <= Self.maximumBreakdowns else {
-            throw IndicatorError("An indicator can be cut by up to \(Self.maximumBreakdowns) characteristics at a time; choose fewer.")
+        let (d, year) = try await prepare(d, yearID: yearID, breakdowns: [breakdowns], mode: mode)
+        let key = ContextMemo.TableKey(definition: d, year: year, cut: Cut(depth: depth, by: breakdowns), scope: scope, suppress: suppress, period: period,
+                                          minimumCell: minimumCell)
+        if let memo, let t = memo.table(key) { return t }
+        let context = try await self.context(depth: depth, scope: scope, yearID: year, needsQuintiles: breakdowns.contains(.povertyQuintile))
+        var rows: [IndicatorRow]
+        var notes: [String] = []
+        switch d.method {
+        case .ratio, .complement, .distribution:
+            rows = try await ratioRows(d, context, breakdowns, period: period, notes: &notes)
+        case .survival:
+            rows = try await survivalRows(d, context, breakdowns)
+        case .allocationConsistency:
+            rows = try await allocationRows(d, context, breakdowns)
+        case .learningPoverty:
+            rows = try await learningPovertyRows(d, context, breakdowns, notes: &notes)
         }
-        guard Set(breakdowns).count == breakdowns.count else { throw IndicatorError("Each characteristic can be chosen once.") }
+        let t = finish(d, year: year, context: context, rows: rows, breakdowns: breakdowns, suppress: suppress, notes: notes)
+        memo?.put(key, t)
+        return t
+    }
+
+    /// One level and breakdown of an indicator, for `tables`.
+    public struct Cut: Sendable, Hashable {
+        public var depth: Int
+        public var by: [Breakdown]
+        public init(depth: Int, by: [Breakdown] = []) {
+            self.depth = depth
+            self.by = by
+        }
+    }
+
+    /// The same indicator at several levels and breakdowns of one scope (a page that shows each
+    /// school beside its area, in total and by sex), each table exactly as `table` forms it.
+    /// A ratio read from learner, assessment or school summaries is summed once, per school, by
+    /// every breakdown the cuts name, and each cut is rolled up from those sums; other
+    /// indicators (survival, allocation, learning poverty, population ratios) are formed one
+    /// table at a time.
+    public func tables(_ d: IndicatorDefinition, yearID: Int? = nil, cuts: [Cut], scope: AccessScope, suppress: Bool,
+                       mode: IndicatorDefinition.Mode? = nil, period: Int? = nil) async throws -> [IndicatorTable] {
+        let (d, year) = try await prepare(d, yearID: yearID, breakdowns: cuts.map(\.by), mode: mode)
+        func key(_ c: Cut) -> ContextMemo.TableKey {
+            ContextMemo.TableKey(definition: d, year: year, cut: c, scope: scope, suppress: suppress, period: period, minimumCell: minimumCell)
+        }
+        if let memo {
+            let known = cuts.compactMap { memo.table(key($0)) }
+            if known.count == cuts.count { return known }
+        }
+        var union: [Breakdown] = []
+        for c in cuts { for b in c.by where !union.contains(b) { union.append(b) } }
+        let rollsUp = cuts.count > 1 && union.count <= Self.maximumBreakdowns
+            && [.ratio, .complement, .distribution].contains(d.method) && d.terms.allSatisfy { $0.source != .population }
+        let quintiles = union.contains(.povertyQuintile)
+        guard rollsUp, let finest = cuts.map(\.depth).max() else {
+            var out: [IndicatorTable] = []
+            for c in cuts {
+                out.append(try await table(d, yearID: year, depth: c.depth, by: c.by, scope: scope, suppress: suppress, period: period))
+            }
+            return out
+        }
+        let base = try await context(depth: finest, scope: scope, yearID: year, needsQuintiles: quintiles)
+        var contexts: [Context] = []
+        for c in cuts {
+            let ctx = try await context(depth: c.depth, scope: scope, yearID: year, needsQuintiles: quintiles)
+            // A ragged hierarchy (a school above the finest level) is formed table by table.
+            guard ctx.unitOfSchool.keys.allSatisfy({ base.unitOfSchool[$0] != nil }) else {
+                var out: [IndicatorTable] = []
+                for c in cuts {
+                    out.append(try await table(d, yearID: year, depth: c.depth, by: c.by, scope: scope, suppress: suppress, period: period))
+                }
+                return out
+            }
+            contexts.append(ctx)
+        }
+        let over = d.over.map { [$0] } ?? []
+        let sums = try await ratioSums(d, base, union + over, period: period)
+        var out: [IndicatorTable] = []
+        for (c, ctx) in zip(cuts, contexts) {
+            // Each cut keeps its own breakdowns (in its order) and the indicator's `over` last.
+            let pick = c.by.map { union.firstIndex(of: $0)! } + (d.over == nil ? [] : [union.count])
+            func rekey(_ m: [CellKey: [Int64: Double]]) -> [CellKey: [Int64: Double]] {
+                var r: [CellKey: [Int64: Double]] = [:]
+                for (k, schools) in m {
+                    let categories = pick.map { k.categories[$0] }
+                    for (school, x) in schools {
+                        guard let u = ctx.unitOfSchool[school] else { continue }
+                        r[CellKey(unit: u, categories: categories), default: [:]][school, default: 0] += x
+                    }
+                }
+                return r
+            }
+            let num = rekey(sums.num)
+            var s = RatioSums(num: num, den: d.method == .distribution ? Self.levelTotals(num) : rekey(sums.den),
+                              base: sums.baseIsNumerator ? num : rekey(sums.base), baseIsNumerator: sums.baseIsNumerator)
+            if sums.baseIsDenominator { s.base = s.den }
+            var notes: [String] = []
+            let rows = try await ratioRows(d, ctx, s, notes: &notes)
+            let t = finish(d, year: year, context: ctx, rows: rows, breakdowns: c.by, suppress: suppress, notes: notes)
+            memo?.put(key(c), t)
+            out.append(t)
+        }
+        return out
+    }
+
+    /// Checks a request's breakdowns and mode; the definition as asked and its school year.
+    func prepare(_ d: IndicatorDefinition, yearID: Int?, breakdowns cuts: [[Breakdown]],
+                 mode: IndicatorDefinition.Mode?) async throws -> (IndicatorDefinition, Int) {
         let allowed = self.breakdowns(for: d)
-        for b in breakdowns where !allowed.contains(b) {
-            throw IndicatorError("\(d.id) cannot be broken down by \(b.rawValue); choose from \(allowed.map(\.rawValue).sorted().joined(separator: ", ")).")
+        for breakdowns in cuts {
+            guard breakdowns.count <= Self.maximumBreakdowns else {
+                throw IndicatorError("An indicator can be cut by up to \(Self.maximumBreakdowns) characteristics at a time; choose fewer.")
+            }
+            guard Set(breakdowns).count == breakdowns.count else { throw IndicatorError("Each characteristic can be chosen once.") }
+            for b in breakdowns where !allowed.contains(b) {
+                throw IndicatorError("\(d.id) cannot be broken down by \(b.rawValue); choose from \(allowed.map(\.rawValue).sorted().joined(separator: ", ")).")
+            }
         }
         var d = d
         if let mode {
@@ -181,19 +300,13 @@ public struct IndicatorEngine: Sendable {
             throw IndicatorError(d.year == .outcomes ? "\(d.id) needs two consecutive school years loaded (a year's outcomes show in the next)."
                                  : "No school year is loaded yet.")
         }
-        let context = try await self.context(depth: depth, scope: scope, yearID: year, needsQuintiles: breakdowns.contains(.povertyQuintile))
-        var rows: [IndicatorRow]
-        var notes: [String] = []
-        switch d.method {
-        case .ratio, .complement, .distribution:
-            rows = try await ratioRows(d, context, breakdowns, period: period, notes: &notes)
-        case .survival:
-            rows = try await survivalRows(d, context, breakdowns)
-        case .allocationConsistency:
-            rows = try await allocationRows(d, context, breakdowns)
-        case .learningPoverty:
-            rows = try await learningPovertyRows(d, context, breakdowns, notes: &notes)
-        }
+        return (d, year)
+    }
+
+    /// Rows in the level's order, suppressed if asked, with parity: the table as shown.
+    func finish(_ d: IndicatorDefinition, year: Int, context: Context, rows: [IndicatorRow], breakdowns: [Breakdown], suppress: Bool,
+                notes: [String]) -> IndicatorTable {
+        var rows = rows
         rows.sort { a, b in
             let pa = context.unitIndex[a.unitID] ?? 0, pb = context.unitIndex[b.unitID] ?? 0
             return pa != pb ? pa < pb : Self.categoryOrder(a.categories, b.categories)
@@ -202,7 +315,7 @@ public struct IndicatorEngine: Sendable {
             rows = Self.suppress(rows, minimum: minimumCell, breakdowns: breakdowns.count + (d.over == nil ? 0 : 1), parentOf: context.parentOf)
         }
         let all = breakdowns + (d.over.map { [$0] } ?? [])
-        return IndicatorTable(indicator: d, yearID: year, yearName: context.yearName, level: context.levelName, depth: depth,
+        return IndicatorTable(indicator: d, yearID: year, yearName: context.yearName, level: context.levelName, depth: context.depth,
                               breakdowns: all, mode: d.mode, rows: rows, parity: d.unit == .count ? [] : Self.parity(rows, all), notes: notes)
     }
 
@@ -395,10 +508,34 @@ public struct IndicatorEngine: Sendable {
         return out
     }
 
+    /// A ratio's numerator, denominator and base sums per cell and school.
+    struct RatioSums {
+        var num: [CellKey: [Int64: Double]]
+        var den: [CellKey: [Int64: Double]]
+        var base: [CellKey: [Int64: Double]]
+        var baseIsNumerator = false
+        var baseIsDenominator = false
+    }
+
+    /// A distribution's denominator: each cell's total over its last category (the levels).
+    static func levelTotals(_ num: [CellKey: [Int64: Double]]) -> [CellKey: [Int64: Double]] {
+        var den: [CellKey: [Int64: Double]] = [:]
+        for (k, v) in num {
+            let whole = CellKey(unit: k.unit, categories: Array(k.categories.dropLast()))
+            for (school, x) in v { den[whole, default: [:]][school, default: 0] += x }
+        }
+        return den
+    }
+
     func ratioRows(_ d: IndicatorDefinition, _ context: Context, _ breakdowns: [Breakdown], period: Int?,
                    notes: inout [String]) async throws -> [IndicatorRow] {
-        guard let numeratorTerm = d.numerator else { return [] }
         let all = breakdowns + (d.over.map { [$0] } ?? [])
+        return try await ratioRows(d, context, ratioSums(d, context, all, period: period), notes: &notes)
+    }
+
+    /// `all` is the breakdowns with the indicator's `over` last.
+    func ratioSums(_ d: IndicatorDefinition, _ context: Context, _ all: [Breakdown], period: Int?) async throws -> RatioSums {
+        guard let numeratorTerm = d.numerator else { return RatioSums(num: [:], den: [:], base: [:]) }
         // What suppression counts: people, unweighted.
         let baseTerm = d.base ?? (d.unit == .count || d.denominator == nil || [.population, .schools].contains(d.denominator!.source)
                                   ? numeratorTerm : d.denominator!)
@@ -411,20 +548,14 @@ public struct IndicatorEngine: Sendable {
         if !baseIsNumerator && !baseIsDenominator { wanted.append((baseTerm, false)) }
         let got = try await sums(wanted, d, context, all, period: period)
         let num = got[0]
-        var den: [CellKey: [Int64: Double]]
-        if d.method == .distribution {
-            // The denominator of each level's share is the total over levels.
-            den = [:]
-            for (k, v) in num {
-                let whole = CellKey(unit: k.unit, categories: Array(k.categories.dropLast()))
-                for (school, x) in v { den[whole, default: [:]][school, default: 0] += x }
-            }
-        } else if denominatorTerm != nil {
-            den = got[1]
-        } else {
-            den = [:]
-        }
-        let baseSums = baseIsNumerator ? num : baseIsDenominator ? den : got[got.count - 1]
+        let den: [CellKey: [Int64: Double]] = d.method == .distribution ? Self.levelTotals(num) : denominatorTerm != nil ? got[1] : [:]
+        return RatioSums(num: num, den: den, base: baseIsNumerator ? num : baseIsDenominator ? den : got[got.count - 1],
+                         baseIsNumerator: baseIsNumerator, baseIsDenominator: baseIsDenominator)
+    }
+
+    func ratioRows(_ d: IndicatorDefinition, _ context: Context, _ sums: RatioSums, notes: inout [String]) async throws -> [IndicatorRow] {
+        guard let numeratorTerm = d.numerator else { return [] }
+        let num = sums.num, den = sums.den, baseSums = sums.base
         let sample = d.mode == .sample && numeratorTerm.source == .learning
         if sample {
             notes.append("Estimates from the sample rounds, weighted to the population, with 95 % intervals from design-based standard errors clustered by school (t with schools − 1 degrees of freedom).")

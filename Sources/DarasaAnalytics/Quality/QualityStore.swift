@@ -203,6 +203,25 @@ public enum QualityStore {
         return out
     }
 
+    /// Findings of the given checks for one school year under `path`, counted per school and
+    /// check, whatever their status (a district's timeliness table: census late or missing,
+    /// register months not received).
+    public static func counts(_ store: DarasaStore, under path: String, yearID: Int, checks: [QualityCheck],
+                              status: [FindingStatus]) async throws -> [Int64: [QualityCheck: Int]] {
+        guard !checks.isEmpty, !status.isEmpty else { return [:] }
+        var out: [Int64: [QualityCheck: Int]] = [:]
+        for r in try await store.database.query("""
+            SELECT f.school_id, f.check_name, COUNT(*) FROM quality_findings f JOIN org_units o ON o.id = f.school_id
+            WHERE o.path LIKE ? AND f.year_id = ? AND f.check_name IN (\(checks.map { _ in "?" }.joined(separator: ", ")))
+              AND f.status IN (\(status.map { _ in "?" }.joined(separator: ", ")))
+            GROUP BY f.school_id, f.check_name
+            """, [.text(path + "%"), .int(Int64(yearID))] + checks.map { .text($0.rawValue) } + status.map { .text($0.rawValue) }) {
+            guard let check = QualityCheck(rawValue: r.text(1) ?? "") else { continue }
+            out[r.int(0) ?? 0, default: [:]][check] = Int(r.int(2) ?? 0)
+        }
+        return out
+    }
+
     public enum Resolution: String, Sendable, CaseIterable { case corrected, confirmed, dismissed }
 
     /// Resolves an open finding. Corrected needs the new value; confirmed and dismissed need a

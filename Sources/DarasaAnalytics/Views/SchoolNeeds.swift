@@ -57,26 +57,34 @@ public struct SchoolNeed: Sendable, Hashable, Codable {
 public enum SchoolNeeds {
     public static let visitDays = 90
 
+    /// `engine` may be the page's own (`IndicatorEngine.sharingLookups`), so that the page's other
+    /// parts reuse the tables read here; `figures`, the area's school figures if the page has
+    /// read them already (`ScopeSummary`).
     public static func rank(store: DarasaStore, area: OrgUnit, yearID: Int, catalogue: IndicatorCatalogue = .shipped,
-                            today: Day) async throws -> [SchoolNeed] {
+                            engine: IndicatorEngine? = nil, figures known: [SchoolFigures]? = nil, today: Day) async throws -> [SchoolNeed] {
         let scope = AccessScope(role: .districtOfficer, orgUnitID: area.id, orgPath: area.path)
         let attributes = try await store.schoolAttributes(under: area.path).values.filter { $0.path.hasPrefix(area.path) }
         guard let schoolDepth = attributes.map({ $0.path.split(separator: "/").count - 1 }).max() else { return [] }
-        let engine = IndicatorEngine(store: store, catalogue: catalogue).sharingLookups()
-        func values(_ id: String, by: [Breakdown] = [], depth: Int) async throws -> [String: [IndicatorRow]] {
-            guard let d = catalogue.named(id) else { return [:] }
-            let t = try await engine.table(d, yearID: yearID, depth: depth, by: by, scope: scope, suppress: true)
-            return Dictionary(grouping: t.rows, by: \.unitCode)
+        let engine = engine ?? IndicatorEngine(store: store, catalogue: catalogue).sharingLookups()
+        typealias Cut = IndicatorEngine.Cut
+        /// Each school's rows and the area's figure: one read of the summaries per indicator.
+        func values(_ id: String, cuts: [Cut]) async throws -> [[String: [IndicatorRow]]] {
+            guard let d = catalogue.named(id) else { return cuts.map { _ in [:] } }
+            return try await engine.tables(d, yearID: yearID, cuts: cuts, scope: scope, suppress: true)
+                .map { Dictionary(grouping: $0.rows, by: \.unitCode) }
         }
-        let reading = try await values("orf_zero_share", depth: schoolDepth)
-        let attendance = try await values("attendance_rate", depth: schoolDepth)
-        let chronic = try await values("chronic_absence_rate", depth: schoolDepth)
-        let bySex = try await values("attendance_rate", by: [.sex], depth: schoolDepth)
-        let areaReading = try await values("orf_zero_share", depth: area.depth)[area.code]?.first?.value
-        let areaAttendance = try await values("attendance_rate", depth: area.depth)[area.code]?.first?.value
-        let areaChronic = try await values("chronic_absence_rate", depth: area.depth)[area.code]?.first?.value
+        let school = Cut(depth: schoolDepth), whole = Cut(depth: area.depth)
+        let readingTables = try await values("orf_zero_share", cuts: [school, whole])
+        let attendanceTables = try await values("attendance_rate", cuts: [school, Cut(depth: schoolDepth, by: [.sex]), whole])
+        let chronicTables = try await values("chronic_absence_rate", cuts: [school, whole])
+        let reading = readingTables[0], attendance = attendanceTables[0], bySex = attendanceTables[1], chronic = chronicTables[0]
+        let areaReading = readingTables[1][area.code]?.first?.value
+        let areaAttendance = attendanceTables[2][area.code]?.first?.value
+        let areaChronic = chronicTables[1][area.code]?.first?.value
         let open = try await QualityStore.openCounts(store, under: area.path)
-        let figures = Dictionary(try await store.schoolFigures(under: area.path, yearID: yearID).map { ($0.schoolID.rawValue, $0) },
+        var read = known ?? []
+        if known == nil { read = try await store.schoolFigures(under: area.path, yearID: yearID) }
+        let figures = Dictionary(read.map { ($0.schoolID.rawValue, $0) },
                                  uniquingKeysWith: { a, _ in a })
 
         struct Row { var school: SchoolAttributes; var code: String; var name: String; var measures: [NeedReason.Kind: Double]; var last: Day? }

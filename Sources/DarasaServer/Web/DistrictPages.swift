@@ -107,8 +107,9 @@ struct DistrictPages {
     }
 
     /// The district officer's home: the ranking, the map and timeliness.
-    func district(_ ctx: inout [String: Any], _ model: ScopeSummary, yearID: Int, _ l: Localizer) async throws {
-        let ranked = try await SchoolNeeds.rank(store: services.store, area: model.unit, yearID: yearID, catalogue: services.settings.catalogue, today: services.today)
+    func district(_ ctx: inout [String: Any], _ model: ScopeSummary, yearID: Int, engine: IndicatorEngine? = nil, _ l: Localizer) async throws {
+        let ranked = try await SchoolNeeds.rank(store: services.store, area: model.unit, yearID: yearID, catalogue: services.settings.catalogue,
+                                                engine: engine, figures: model.schools, today: services.today)
         ctx["unitID"] = String(model.unit.id.rawValue)
         ctx["needsHeading"] = l("needs_heading", ["area": model.unit.name])
         ctx["needs"] = ranked.enumerated().map { i, s -> [String: Any] in
@@ -118,14 +119,13 @@ struct DistrictPages {
         }
         ctx["map"] = Charts.needMap(ranked, l) as Any
         // Timeliness of the latest year's submissions: the census on time, register months received.
-        let findings = try await QualityStore.findings(services.store, under: model.unit.path, status: [.open, .confirmed, .dismissed, .corrected], limit: 5000)
-        let late = Set(findings.filter { $0.check == .censusOnTime && $0.yearID == yearID }.map(\.schoolID))
-        let missingCensus = Set(findings.filter { $0.check == .censusReceived && $0.yearID == yearID }.map(\.schoolID))
-        let missingMonths = Dictionary(grouping: findings.filter { $0.check == .registersReceived && $0.yearID == yearID }, by: \.schoolID).mapValues(\.count)
+        let counts = try await QualityStore.counts(services.store, under: model.unit.path, yearID: yearID,
+                                                   checks: [.censusOnTime, .censusReceived, .registersReceived],
+                                                   status: [.open, .confirmed, .dismissed, .corrected])
         ctx["timeliness"] = model.schools.map { s -> [String: String] in
-            let id = s.schoolID.rawValue
-            let census = missingCensus.contains(id) ? l("census_missing") : late.contains(id) ? l("census_late") : l("census_on_time")
-            let months = missingMonths[id] ?? 0
+            let found = counts[s.schoolID.rawValue] ?? [:]
+            let census = found[.censusReceived] != nil ? l("census_missing") : found[.censusOnTime] != nil ? l("census_late") : l("census_on_time")
+            let months = found[.registersReceived] ?? 0
             return ["name": s.name, "census": census, "registers": months == 0 ? l("registers_all") : l("registers_missing", ["count": String(months)])]
         }
     }

@@ -74,8 +74,13 @@ struct WebRoutes {
             metrics.append(["key": "pupil-teacher-ratio", "label": l("metric_ptr"), "value": l.ratio(model.pupilTeacherRatio),
                             "note": l("metric_ptr_note", ["count": l.count(model.teachers)])])
         }
+        // One engine for the page: the district's ranking reads the area's reading figure shown here.
+        let engine = IndicatorEngine(store: services.store, catalogue: services.settings.catalogue).sharingLookups()
+        if role == .districtOfficer, let year = model.yearID {
+            try await DistrictPages(services: services).district(&ctx, model, yearID: year, engine: engine, l)
+        }
         if role != .teacher, let year = model.yearID, let zero = services.settings.catalogue.named("orf_zero_share") {
-            let table = try await IndicatorEngine(store: services.store, catalogue: services.settings.catalogue)
+            let table = try await engine
                 .table(zero, yearID: year, depth: model.unit.depth, scope: scope, suppress: role.needsSmallCellSuppression)
             if let row = table.rows.first(where: { $0.unitID == model.unit.id.rawValue }) {
                 let shown = row.value.map { l.inTen($0) } ?? l(row.withheld == "small_cell" ? "withheld_small" : "no_data")
@@ -92,7 +97,6 @@ struct WebRoutes {
             try await schoolTier(&ctx, session, model, classParameter, l)
         }
         if role == .districtOfficer, let year = model.yearID {
-            try await DistrictPages(services: services).district(&ctx, model, yearID: year, l)
             ctx["schoolsHeading"] = l("schools_heading", ["area": model.unit.name])
             ctx["schools"] = model.schools.map { s -> [String: String] in
                 ["code": s.code, "name": s.name, "locality": s.locality.map { l("locality_" + $0.rawValue) } ?? "",
