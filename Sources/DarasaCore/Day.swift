@@ -22,10 +22,22 @@ public struct Day: Hashable, Comparable, Codable, Sendable, CustomStringConverti
     }
 
     /// Parses `YYYY-MM-DD`. Returns nil for anything else, including impossible days.
+    /// Read byte by byte: imports and sync parse millions of dates (splitting the text was 5 %
+    /// of a sync push's time).
     public init?(iso text: some StringProtocol) {
-        let parts = text.split(separator: "-", omittingEmptySubsequences: false)
-        guard parts.count == 3, parts[0].count == 4, parts[1].count == 2, parts[2].count == 2,
-              let y = Int(parts[0]), let m = Int(parts[1]), let d = Int(parts[2]) else { return nil }
+        var y = 0, m = 0, d = 0, i = 0
+        for b in text.utf8 {
+            switch i {
+            case 4, 7: guard b == UInt8(ascii: "-") else { return nil }
+            case 0...9:
+                guard b >= UInt8(ascii: "0"), b <= UInt8(ascii: "9") else { return nil }
+                let v = Int(b &- UInt8(ascii: "0"))
+                if i < 4 { y = y * 10 + v } else if i < 7 { m = m * 10 + v } else { d = d * 10 + v }
+            default: return nil
+            }
+            i += 1
+        }
+        guard i == 10 else { return nil }
         self.init(year: y, month: m, day: d)
     }
 

@@ -132,9 +132,15 @@ extension DarasaStore {
     /// record, per push, in order.
     public func applySync(_ pushes: [SyncPush], now: Int64 = Clock.now(), reference: SyncReference? = nil) async throws -> [[SyncResult]] {
         let reference = if let reference { reference } else { try await syncReference() }
+        let t0 = ContinuousClock.now
         return try await database.transaction { conn in
-            try await Self.applySync(pushes, conn: conn, now: now, lookup: reference.lookup, schoolDays: reference.schoolDays,
-                                     instruments: reference.instruments)
+            let t1 = ContinuousClock.now
+            let out = try await Self.applySync(pushes, conn: conn, now: now, lookup: reference.lookup, schoolDays: reference.schoolDays,
+                                               instruments: reference.instruments)
+            if ProcessInfo.processInfo.environment["DARASA_TIMINGS"] == "1" {
+                FileHandle.standardError.write(Data("sync commit: \(pushes.count) pushes, \(pushes.reduce(0) { $0 + $1.items.count }) records; waited for the writer \(t1 - t0), applied in \(ContinuousClock.now - t1)\n".utf8))
+            }
+            return out
         }
     }
 
@@ -515,9 +521,13 @@ extension DarasaStore {
         for r in entries {
             guard let school = r.int(0), let seq = r.int(3) else { continue }
             let entry = SummaryQueueEntry(stored: r.int(1).map(Int.init), tables: r.text(2) ?? "all")
+            let t0 = ContinuousClock.now
             try await database.transaction { conn in
                 try await SummarySQL.refresh(schools: [school], tables: entry.summaryTables, year: entry.singleYear, on: conn)
                 try await conn.execute("DELETE FROM summary_dirty WHERE school_id = ? AND seq = ?", .int(school), .int(seq))
+            }
+            if ProcessInfo.processInfo.environment["DARASA_TIMINGS"] == "1" {
+                FileHandle.standardError.write(Data("summary refresh: school \(school) \(ContinuousClock.now - t0)\n".utf8))
             }
         }
         return entries.count

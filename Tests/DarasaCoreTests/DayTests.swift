@@ -14,6 +14,28 @@ import Testing
         #expect(Day(iso: "2025-13-01") == nil && Day(iso: "2025-1-01") == nil && Day(iso: "garbage") == nil)
     }
 
+    /// Property: the byte-wise parser accepts exactly `DDDD-DD-DD` texts that name a real day
+    /// (a reference reading by pattern and calendar), whatever else is typed.
+    @Test func isoParsingAcceptsExactlyRealDaysInTheFormat() async {
+        let piece = Gen.element(of: ["2", "0", "1", "9", "5", "-", "+", " ", "x", "é", "٣", "12", "31", "02-29", "2024-", "-1"]).map { $0 ?? "" }
+        let texts = Gen.oneOf(piece.array(of: 0...12).map { $0.joined() },
+                              Gen.int(in: 0...99_999_999).map { n in
+                                  let t = String(format: "%08d", n)
+                                  return "\(t.prefix(4))-\(t.dropFirst(4).prefix(2))-\(t.suffix(2))"
+                              })
+        await propertyCheck(count: 3000, input: texts) { text in
+            let u = Array(text.utf8)
+            let shaped = u.count == 10 && u.enumerated().allSatisfy { i, b in i == 4 || i == 7 ? b == 45 : (48...57).contains(b) }
+            var expected: Day?
+            if shaped, let y = Int(String(text.prefix(4))), let m = Int(String(text.dropFirst(5).prefix(2))), let d = Int(String(text.suffix(2))) {
+                expected = Day(year: y, month: m, day: d)
+            }
+            #expect(Day(iso: text) == expected, "\(text)")
+            #expect(Day(iso: Substring(text)) == expected)
+        }
+        #expect(Day(iso: "+202-01-01") == nil && Day(iso: "2025-01-01 ") == nil && Day(iso: "") == nil && Day(iso: "0000-01-01") == nil)
+    }
+
     @Test func ageCountsWholeYears() throws {
         let birth = try #require(Day(iso: "2017-03-14"))
         #expect(try #require(Day(iso: "2025-03-13")).age(bornOn: birth) == 7)

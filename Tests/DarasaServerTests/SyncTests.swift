@@ -76,11 +76,16 @@ import Testing
                 Self.mark("rec-sunday-01", learner: 1, date: "2025-03-30", mark: "absent", at: 5),  // a Sunday
                 ["id": "rec-notype-01", "learner": 1],
                 ["type": "attendance"],
+                Self.mark("short", learner: 1, mark: "present", at: 5),                              // ids: 8–64 ASCII letters, digits or -
+                Self.mark("rec-ñandú-0001", learner: 1, mark: "present", at: 5),
+                Self.mark("rec with space", learner: 1, mark: "present", at: 5),
+                Self.mark(String(repeating: "a", count: 65), learner: 1, mark: "present", at: 5),
             ]
             let (status, results) = try await push(client, s, records)
             #expect(status == .ok)
             let statuses = results.map { $0["status"] as? String ?? "" }
-            #expect(statuses == ["stored", "rejected", "rejected", "rejected", "rejected", "rejected", "rejected"])
+            #expect(statuses == ["stored"] + Array(repeating: "rejected", count: 10))
+            #expect(results.suffix(4).allSatisfy { ($0["reason"] as? String)?.contains("has no id (8–64 letters, digits or -)") == true }, "\(results.suffix(4))")
             let reasons = results.compactMap { $0["reason"] as? String }
             #expect(reasons[0].contains("present, absent, late or excused"))
             #expect(reasons[1].contains("not in one of your classes"))

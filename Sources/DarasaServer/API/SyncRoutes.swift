@@ -30,7 +30,8 @@ actor SyncCommitter {
             queue.append((push, continuation))
             if !writing {
                 writing = true
-                Task { await self.drain() }
+                // High priority: the commit's awaits resume ahead of the requests queued behind it (docs/sync.md).
+                Task(priority: .high) { await self.drain() }
             }
         }
     }
@@ -134,7 +135,13 @@ struct SyncRoutes {
         return SyncPermissions(username: session.user.username, role: session.user.role, path: scope.orgPath, classes: Set(scope.classes))
     }
 
-    static func isID(_ s: String) -> Bool { (8...64).contains(s.count) && s.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-") } }
+    /// 8–64 ASCII letters, digits or "-" (checked on the bytes: every record has one).
+    static func isID(_ s: String) -> Bool {
+        let u = s.utf8
+        return (8...64).contains(u.count) && u.allSatisfy { b in
+            (b >= 48 && b <= 57) || (b >= 65 && b <= 90) || (b >= 97 && b <= 122) || b == 45
+        }
+    }
 
     /// Reads a batch. A batch that is not a JSON object with `device`, `batch` and `records` is a
     /// 400; a record that is wrong in itself is rejected on its own with the reason, and the
