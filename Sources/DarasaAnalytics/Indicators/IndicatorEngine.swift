@@ -223,25 +223,20 @@ public struct IndicatorEngine: Sendable {
         let rollsUp = cuts.count > 1 && union.count <= Self.maximumBreakdowns
             && [.ratio, .complement, .distribution].contains(d.method) && d.terms.allSatisfy { $0.source != .population }
         let quintiles = union.contains(.povertyQuintile)
-        guard rollsUp, let finest = cuts.map(\.depth).max() else {
+        func oneByOne() async throws -> [IndicatorTable] {
             var out: [IndicatorTable] = []
             for c in cuts {
                 out.append(try await table(d, yearID: year, depth: c.depth, by: c.by, scope: scope, suppress: suppress, period: period))
             }
             return out
         }
+        guard rollsUp, let finest = cuts.map(\.depth).max() else { return try await oneByOne() }
         let base = try await context(depth: finest, scope: scope, yearID: year, needsQuintiles: quintiles)
         var contexts: [Context] = []
         for c in cuts {
             let ctx = try await context(depth: c.depth, scope: scope, yearID: year, needsQuintiles: quintiles)
             // A ragged hierarchy (a school above the finest level) is formed table by table.
-            guard ctx.unitOfSchool.keys.allSatisfy({ base.unitOfSchool[$0] != nil }) else {
-                var out: [IndicatorTable] = []
-                for c in cuts {
-                    out.append(try await table(d, yearID: year, depth: c.depth, by: c.by, scope: scope, suppress: suppress, period: period))
-                }
-                return out
-            }
+            guard ctx.unitOfSchool.keys.allSatisfy({ base.unitOfSchool[$0] != nil }) else { return try await oneByOne() }
             contexts.append(ctx)
         }
         let over = d.over.map { [$0] } ?? []
