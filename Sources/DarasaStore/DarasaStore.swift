@@ -5,6 +5,10 @@ import Foundation
 /// two engines cannot drift apart; engines only execute it. The server depends on this type and
 /// never on an engine.
 public final class DarasaStore: Sendable {
+    /// DARASA_TIMINGS=1: imports, sync commits and summary refreshes write their times to stderr
+    /// (operations.md). Read once, not on every commit.
+    static let timings = ProcessInfo.processInfo.environment["DARASA_TIMINGS"] == "1"
+
     public let database: any SQLDatabase
     public var dialect: SQLDialect { database.dialect }
 
@@ -131,7 +135,7 @@ public final class DarasaStore: Sendable {
             let precomputed = await writer.precomputedAttendance()
             let t1 = clock.now
             try await SummarySQL.refresh(schools: touched, tables: summaries, precomputed: precomputed, on: conn)
-            if ProcessInfo.processInfo.environment["DARASA_TIMINGS"] == "1" {
+            if Self.timings {
                 FileHandle.standardError.write(Data("import batch \(batchID): records \(t1 - t0), summaries \(clock.now - t1)\n".utf8))
             }
             try await conn.execute("UPDATE import_batches SET status = 'committed', finished_at = ?, records = ? WHERE id = ?",

@@ -137,7 +137,7 @@ extension DarasaStore {
             let t1 = ContinuousClock.now
             let out = try await Self.applySync(pushes, conn: conn, now: now, lookup: reference.lookup, schoolDays: reference.schoolDays,
                                                instruments: reference.instruments)
-            if ProcessInfo.processInfo.environment["DARASA_TIMINGS"] == "1" {
+            if Self.timings {
                 FileHandle.standardError.write(Data("sync commit: \(pushes.count) pushes, \(pushes.reduce(0) { $0 + $1.items.count }) records; waited for the writer \(t1 - t0), applied in \(ContinuousClock.now - t1)\n".utf8))
             }
             return out
@@ -526,7 +526,7 @@ extension DarasaStore {
                 try await SummarySQL.refresh(schools: [school], tables: entry.summaryTables, year: entry.singleYear, on: conn)
                 try await conn.execute("DELETE FROM summary_dirty WHERE school_id = ? AND seq = ?", .int(school), .int(seq))
             }
-            if ProcessInfo.processInfo.environment["DARASA_TIMINGS"] == "1" {
+            if Self.timings {
                 FileHandle.standardError.write(Data("summary refresh: school \(school) \(ContinuousClock.now - t0)\n".utf8))
             }
         }

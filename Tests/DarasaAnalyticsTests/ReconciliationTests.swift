@@ -31,13 +31,18 @@ import Testing
         return store
     }
 
+    /// The latest school year and the national analyst's scope.
+    static func nation(_ store: DarasaStore) async throws -> (year: Int, scope: AccessScope) {
+        let year = try #require(try await store.latestYearID())
+        let root = try #require(try await store.rootOrgUnit())
+        return (year, AccessScope(role: .nationalAnalyst, orgUnitID: root.id, orgPath: root.path))
+    }
+
     @Test(arguments: TestEngine.available)
     func districtsSumToTheNationAndCategoriesToTheWhole(engine: TestEngine) async throws {
         let store = try await loadedStore(engine)
         defer { Task { await store.close() } }
-        let year = try #require(try await store.latestYearID())
-        let root = try #require(try await store.rootOrgUnit())
-        let scope = AccessScope(role: .nationalAnalyst, orgUnitID: root.id, orgPath: root.path)
+        let (year, scope) = try await Self.nation(store)
         let engineUnderTest = IndicatorEngine(store: store)
         for indicator in engineUnderTest.catalogue.indicators where indicator.method == .ratio || indicator.method == .complement {
             let yearID = indicator.year == .outcomes ? try await store.latestYearWithOutcomes() : year
@@ -80,9 +85,7 @@ import Testing
     func tablesRolledUpFromOneReadEqualTablesFormedOneByOne(engine: TestEngine) async throws {
         let store = try await loadedStore(engine)
         defer { Task { await store.close() } }
-        let year = try #require(try await store.latestYearID())
-        let root = try #require(try await store.rootOrgUnit())
-        let national = AccessScope(role: .nationalAnalyst, orgUnitID: root.id, orgPath: root.path)
+        let (year, national) = try await Self.nation(store)
         let districtID = try #require(try await store.database.query("SELECT id FROM org_units WHERE depth = 2 ORDER BY code").first?.int(0))
         let district = try #require(try await store.orgUnit(id: OrgUnitID(districtID)))
         let own = AccessScope(role: .districtOfficer, orgUnitID: district.id, orgPath: district.path)
@@ -135,9 +138,7 @@ import Testing
     func summariesAgreeWithBaseRows(engine: TestEngine) async throws {
         let store = try await loadedStore(engine)
         defer { Task { await store.close() } }
-        let year = try #require(try await store.latestYearID())
-        let root = try #require(try await store.rootOrgUnit())
-        let scope = AccessScope(role: .nationalAnalyst, orgUnitID: root.id, orgPath: root.path)
+        let (year, scope) = try await Self.nation(store)
         let y = SQLValue.int(Int64(year))
         let indicators = IndicatorEngine(store: store)
         func national(_ id: String) async throws -> IndicatorRow {
