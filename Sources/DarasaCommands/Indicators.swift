@@ -43,6 +43,7 @@ struct NoDatabase: SQLDatabase {
     func query(_ sql: String, _ arguments: [SQLValue]) async throws -> [SQLRow] { [] }
     func execute(_ sql: String, _ arguments: [SQLValue]) async throws {}
     func bulkInsert(table: String, columns: [String], rows: [[SQLValue]]) async throws {}
+    func bulkUpsert(table: String, columns: [String], conflict: [String], update: [String], rows: [[SQLValue]]) async throws {}
     func transaction<T: Sendable>(_ body: @Sendable (any SQLConnection) async throws -> T) async throws -> T { try await body(self) }
     func close() async {}
 }

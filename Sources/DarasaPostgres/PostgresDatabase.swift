@@ -87,6 +87,10 @@ public final class PostgresDatabase: SQLDatabase {
         try await transaction { try await $0.bulkInsert(table: table, columns: columns, rows: rows) }
     }
 
+    public func bulkUpsert(table: String, columns: [String], conflict: [String], update: [String], rows: [[SQLValue]]) async throws {
+        try await transaction { try await $0.bulkUpsert(table: table, columns: columns, conflict: conflict, update: update, rows: rows) }
+    }
+
     public func transaction<T: Sendable>(_ body: @Sendable (any SQLConnection) async throws -> T) async throws -> T {
         try await mapErrors {
             try await self.client.withTransaction(logger: self.logger) { connection in
@@ -119,6 +123,18 @@ public final class PostgresDatabase: SQLDatabase {
                 }
                 if buffer.readableBytes > 0 { try await writer.write(buffer) }
             }
+        }
+        /// COPY is the fast way in but cannot upsert: the rows go into a temporary table shaped like
+        /// `table` (made once per connection, emptied at every commit), then over in one statement.
+        func bulkUpsert(table: String, columns: [String], conflict: [String], update: [String], rows: [[SQLValue]]) async throws {
+            guard !rows.isEmpty else { return }
+            let stage = "upsert_" + table
+            try await execute("CREATE TEMP TABLE IF NOT EXISTS \(stage) (LIKE \(table) INCLUDING DEFAULTS) ON COMMIT DELETE ROWS", [])
+            try await execute("TRUNCATE \(stage)", [])
+            try await bulkInsert(table: stage, columns: columns, rows: rows)
+            let list = columns.joined(separator: ", ")
+            try await execute("INSERT INTO \(table) (\(list)) SELECT \(list) FROM \(stage)"
+                              + SQLDialect.upsertClause(conflict: conflict, update: update), [])
         }
     }
 

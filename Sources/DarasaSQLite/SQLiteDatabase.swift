@@ -95,6 +95,10 @@ public final class SQLiteDatabase: SQLDatabase {
         try await transaction { try await $0.bulkInsert(table: table, columns: columns, rows: rows) }
     }
 
+    public func bulkUpsert(table: String, columns: [String], conflict: [String], update: [String], rows: [[SQLValue]]) async throws {
+        try await transaction { try await $0.bulkUpsert(table: table, columns: columns, conflict: conflict, update: update, rows: rows) }
+    }
+
     public func transaction<T: Sendable>(_ body: @Sendable (any SQLConnection) async throws -> T) async throws -> T {
         try await gate.withLock {
             try await self.mapErrors { try await self.pool.writeWithoutTransaction { db in try db.execute(sql: "BEGIN IMMEDIATE") } }
@@ -127,69 +131,96 @@ public final class SQLiteDatabase: SQLDatabase {
                 try await database.pool.writeWithoutTransaction { db in try SQLiteDatabase.bulkInsert(db, table, columns, rows) }
             }
         }
+        func bulkUpsert(table: String, columns: [String], conflict: [String], update: [String], rows: [[SQLValue]]) async throws {
+            let clause = SQLDialect.upsertClause(conflict: conflict, update: update)
+            try await database.mapErrors {
+                try await database.pool.writeWithoutTransaction { db in try SQLiteDatabase.bulkInsert(db, table, columns, rows, suffix: clause) }
+            }
+        }
     }
 
     // MARK: Statement execution
 
-    static func bind(_ values: [SQLValue]) -> StatementArguments {
-        StatementArguments(values.map { v -> (any DatabaseValueConvertible)? in
-            switch v {
-            case .int(let i): i
-            case .double(let d): d
-            case .text(let s): s
-            case .null: nil
+    /// Binds `values` to a prepared statement's placeholders, in order.
+    static func bind(_ values: [SQLValue], to handle: OpaquePointer?) {
+        let transient = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
+        for (i, value) in values.enumerated() {
+            let index = Int32(i + 1)
+            switch value {
+            case .int(let v): sqlite3_bind_int64(handle, index, v)
+            case .double(let v): sqlite3_bind_double(handle, index, v)
+            case .text(let v): sqlite3_bind_text(handle, index, v, -1, transient)
+            case .null: sqlite3_bind_null(handle, index)
             }
-        })
+        }
     }
 
+    /// The error for a failed step, after the statement is reset for its next use.
+    static func stepError(_ db: Database, _ handle: OpaquePointer?, _ rc: Int32, _ sql: String) -> DatabaseError {
+        let message = String(cString: sqlite3_errmsg(db.sqliteConnection))
+        sqlite3_reset(handle)
+        sqlite3_clear_bindings(handle)
+        return DatabaseError(resultCode: ResultCode(rawValue: rc), message: message, sql: sql)
+    }
+
+    /// Runs one statement from GRDB's statement cache, bound and stepped on its handle: GRDB's
+    /// row cursor and argument boxing cost more than the small lookups sync makes per commit.
     static func query(_ db: Database, _ sql: String, _ arguments: [SQLValue]) throws -> [SQLRow] {
         let statement = try db.cachedStatement(sql: sql)
+        let handle = statement.sqliteStatement
+        guard Int(sqlite3_bind_parameter_count(handle)) == arguments.count else {
+            throw DatabaseError(resultCode: .SQLITE_MISUSE, message: "\(arguments.count) values for \(sqlite3_bind_parameter_count(handle)) placeholders", sql: sql)
+        }
+        sqlite3_reset(handle)
+        bind(arguments, to: handle)
+        let columns = Int32(sqlite3_column_count(handle))
         var out: [SQLRow] = []
-        let cursor = try Row.fetchCursor(statement, arguments: bind(arguments))
-        while let row = try cursor.next() {
+        while true {
+            let rc = sqlite3_step(handle)
+            if rc == SQLITE_DONE { break }
+            guard rc == SQLITE_ROW else { throw stepError(db, handle, rc, sql) }
             var values: [SQLValue] = []
-            values.reserveCapacity(row.count)
-            for dbValue in row.databaseValues {
-                switch dbValue.storage {
-                case .int64(let i): values.append(.int(i))
-                case .double(let d): values.append(.double(d))
-                case .string(let s): values.append(.text(s))
-                case .blob(let b): values.append(.text(String(decoding: b, as: UTF8.self)))
-                case .null: values.append(.null)
+            values.reserveCapacity(Int(columns))
+            for c in 0..<columns {
+                switch sqlite3_column_type(handle, c) {
+                case SQLITE_INTEGER: values.append(.int(sqlite3_column_int64(handle, c)))
+                case SQLITE_FLOAT: values.append(.double(sqlite3_column_double(handle, c)))
+                case SQLITE_NULL: values.append(.null)
+                case SQLITE_BLOB:
+                    let count = Int(sqlite3_column_bytes(handle, c))
+                    let bytes = sqlite3_column_blob(handle, c).map { UnsafeRawBufferPointer(start: $0, count: count) }
+                    values.append(.text(bytes.map { String(decoding: $0, as: UTF8.self) } ?? ""))
+                default:
+                    let text = sqlite3_column_text(handle, c), count = Int(sqlite3_column_bytes(handle, c))
+                    values.append(.text(text.map { String(decoding: UnsafeBufferPointer(start: $0, count: count), as: UTF8.self) } ?? ""))
                 }
             }
             out.append(SQLRow(values))
         }
+        sqlite3_reset(handle)
+        sqlite3_clear_bindings(handle)
         return out
     }
 
+    /// A statement without values may hold several (migrations); one with values is one statement.
     static func execute(_ db: Database, _ sql: String, _ arguments: [SQLValue]) throws {
-        try db.execute(sql: sql, arguments: bind(arguments))
+        if arguments.isEmpty {
+            try db.execute(sql: sql)
+        } else {
+            _ = try query(db, sql, arguments)
+        }
     }
 
     /// Binds straight onto the prepared statement handle: about twice GRDB's per-row
     /// `execute(arguments:)` rate (see docs/architecture.md, "Bulk paths").
-    static func bulkInsert(_ db: Database, _ table: String, _ columns: [String], _ rows: [[SQLValue]]) throws {
+    static func bulkInsert(_ db: Database, _ table: String, _ columns: [String], _ rows: [[SQLValue]], suffix: String = "") throws {
         let placeholders = Array(repeating: "?", count: columns.count).joined(separator: ", ")
-        let statement = try db.makeStatement(sql: "INSERT INTO \(table) (\(columns.joined(separator: ", "))) VALUES (\(placeholders))")
+        let statement = try db.makeStatement(sql: "INSERT INTO \(table) (\(columns.joined(separator: ", "))) VALUES (\(placeholders))\(suffix)")
         let handle = statement.sqliteStatement
-        let transient = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
         for row in rows {
-            for (i, value) in row.enumerated() {
-                let index = Int32(i + 1)
-                switch value {
-                case .int(let v): sqlite3_bind_int64(handle, index, v)
-                case .double(let v): sqlite3_bind_double(handle, index, v)
-                case .text(let v): sqlite3_bind_text(handle, index, v, -1, transient)
-                case .null: sqlite3_bind_null(handle, index)
-                }
-            }
+            bind(row, to: handle)
             let rc = sqlite3_step(handle)
-            if rc != SQLITE_DONE {
-                let message = String(cString: sqlite3_errmsg(db.sqliteConnection))
-                sqlite3_reset(handle)
-                throw DatabaseError(resultCode: ResultCode(rawValue: rc), message: message, sql: statement.sql)
-            }
+            if rc != SQLITE_DONE { throw stepError(db, handle, rc, statement.sql) }
             sqlite3_reset(handle)
         }
     }

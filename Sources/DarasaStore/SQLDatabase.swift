@@ -45,6 +45,11 @@ public struct SQLRow: Sendable {
 
 public enum SQLDialect: String, Sendable {
     case sqlite, postgres
+
+    /// The `ON CONFLICT … DO UPDATE` clause both engines accept (`excluded` is the proposed row).
+    public static func upsertClause(conflict: [String], update: [String]) -> String {
+        " ON CONFLICT (\(conflict.joined(separator: ", "))) DO UPDATE SET " + update.map { "\($0) = excluded.\($0)" }.joined(separator: ", ")
+    }
 }
 
 /// What both engines offer: statements with `?` placeholders (PostgreSQL's engine renumbers them
@@ -56,6 +61,11 @@ public protocol SQLConnection: Sendable {
     func execute(_ sql: String, _ arguments: [SQLValue]) async throws
     /// Inserts rows into `table` (SQLite: one prepared statement bound per row; PostgreSQL: COPY).
     func bulkInsert(table: String, columns: [String], rows: [[SQLValue]]) async throws
+    /// Inserts rows into `table`; a row whose `conflict` columns (a unique key) match a stored row
+    /// updates that row's `update` columns instead. No two rows may share a key. SQLite: one
+    /// prepared `INSERT … ON CONFLICT DO UPDATE` bound per row; PostgreSQL: COPY into a temporary
+    /// table, then one `INSERT … SELECT … ON CONFLICT DO UPDATE`.
+    func bulkUpsert(table: String, columns: [String], conflict: [String], update: [String], rows: [[SQLValue]]) async throws
 }
 
 /// A database an engine opened: single statements run in their own transaction; `transaction`

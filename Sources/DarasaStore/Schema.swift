@@ -866,5 +866,20 @@ public enum Schema {
             "ALTER TABLE summary_dirty ADD COLUMN seq BIGINT NOT NULL DEFAULT 0",
             "CREATE INDEX summary_enrolment_year ON summary_enrolment (year_id)",
         ]),
+        // The time of the latest synced mark among a month row's days (0: none). Every mark kept in
+        // attendance_marks for that learner, school and month is at or before it, so a pushed mark
+        // later than it wins without a look in the history, and the month row is updated in
+        // place (an upsert) instead of deleted and written again (docs/sync.md, "Attendance").
+        Migration("0016_attendance_latest_mark", [
+            "ALTER TABLE learner_attendance ADD COLUMN latest_mark_at BIGINT NOT NULL DEFAULT 0",
+            """
+            UPDATE learner_attendance SET latest_mark_at = m.at
+            FROM (SELECT learner_id, school_id, CAST(substr(day, 1, 4) AS INTEGER) AS y, CAST(substr(day, 6, 2) AS INTEGER) AS mo,
+                         MAX(marked_at) AS at
+                  FROM attendance_marks GROUP BY 1, 2, 3, 4) m
+            WHERE learner_attendance.learner_id = m.learner_id AND learner_attendance.school_id = m.school_id
+              AND learner_attendance.year = m.y AND learner_attendance.month = m.mo
+            """,
+        ]),
     ]
 }

@@ -167,12 +167,16 @@ extension DarasaStore {
             }
         }
         // 2. What the checks need: the learners' enrolments and the schools' paths.
-        var learnerIDs: Set<Int64> = [], schoolIDs: Set<Int64> = []
+        var learnerIDs: Set<Int64> = [], schoolIDs: Set<Int64> = [], yearIDs: Set<Int> = []
         for p in pushes {
             for item in p.items {
                 switch item {
-                case .attendance(_, let l, let s, _, _, _): learnerIDs.insert(l); schoolIDs.insert(s)
-                case .assessment(_, let a): learnerIDs.insert(a.learner); schoolIDs.insert(a.school)
+                case .attendance(_, let l, let s, let day, _, _):
+                    learnerIDs.insert(l); schoolIDs.insert(s)
+                    if let y = lookup.yearID(for: day) { yearIDs.insert(y) }
+                case .assessment(_, let a):
+                    learnerIDs.insert(a.learner); schoolIDs.insert(a.school)
+                    if let y = lookup.yearID(for: a.day) { yearIDs.insert(y) }
                 case .visit(_, let v): schoolIDs.insert(v.school)
                 case .invalid: break
                 }
@@ -180,11 +184,14 @@ extension DarasaStore {
         }
         struct Stay: Hashable { var learner: Int64; var school: Int64; var year: Int }
         var stays: [Stay: (grade: Int, section: String, status: String)] = [:]
-        let learnerList = learnerIDs.sorted()
+        // Only the school years the records fall in (a learner has a row for every year on the roll).
+        let learnerList = yearIDs.isEmpty ? [] : learnerIDs.sorted(), years = yearIDs.sorted().map { SQLValue.int(Int64($0)) }
         for part in stride(from: 0, to: learnerList.count, by: chunk) {
             let slice = Array(learnerList[part..<min(learnerList.count, part + chunk)])
-            for r in try await conn.query("SELECT learner_id, school_id, year_id, grade, section, status FROM enrolments WHERE learner_id IN (\(inList(slice.count)))",
-                                          slice.map { .int($0) }) {
+            for r in try await conn.query("""
+                SELECT learner_id, school_id, year_id, grade, section, status FROM enrolments
+                WHERE learner_id IN (\(inList(slice.count))) AND year_id IN (\(inList(years.count)))
+                """, slice.map { .int($0) } + years) {
                 stays[Stay(learner: r.int(0) ?? 0, school: r.int(1) ?? 0, year: Int(r.int(2) ?? 0))] = (Int(r.int(3) ?? 0), r.text(4) ?? "", r.text(5) ?? "")
             }
         }
@@ -385,6 +392,8 @@ extension DarasaStore {
     /// writer), well inside both engines' limits on bound values (SQLite 32,766; PostgreSQL
     /// 65,535). Measured on PostgreSQL too: chunks of 500 made its sync commits slower, not faster.
     static let chunk = 5_000
+    /// A month row as sync writes it: the register's columns and the time of its latest mark.
+    static let monthColumns = RecordRows.attendanceColumns("learner_id") + ["latest_mark_at"]
 
     static func applyMarks(_ marks: [(learner: Int64, school: Int64, day: Day, mark: AttendanceMark, at: Int64, id: String, file: Int64, user: String)],
                            conn: any SQLConnection, lookup: YearLookup) async throws {
@@ -402,27 +411,31 @@ extension DarasaStore {
         }
         // The months stored already for those learners.
         let monthKeys = Set(winners.keys.map { MonthKey(learner: $0.learner, school: $0.school, year: $0.day.year, month: $0.day.month) })
-        var stored: [MonthKey: MonthMarks] = [:]
+        var stored: [MonthKey: (marks: MonthMarks, latest: Int64)] = [:]
         for (ym, group) in Dictionary(grouping: monthKeys, by: { $0.year * 100 + $0.month }) {
             let ls = Set(group.map(\.learner)).sorted()
             for part in stride(from: 0, to: ls.count, by: chunk) {
                 let slice = Array(ls[part..<min(ls.count, part + chunk)])
                 for r in try await conn.query("""
-                    SELECT learner_id, school_id, present, absent, late, excused FROM learner_attendance
+                    SELECT learner_id, school_id, present, absent, late, excused, latest_mark_at FROM learner_attendance
                     WHERE learner_id IN (\(inList(slice.count))) AND year = ? AND month = ?
                     """, slice.map { .int($0) } + [.int(Int64(ym / 100)), .int(Int64(ym % 100))]) {
                     let k = MonthKey(learner: r.int(0) ?? 0, school: r.int(1) ?? 0, year: ym / 100, month: ym % 100)
                     guard monthKeys.contains(k) else { continue }
-                    stored[k] = MonthMarks(present: UInt32(r.int(2) ?? 0), absent: UInt32(r.int(3) ?? 0), late: UInt32(r.int(4) ?? 0), excused: UInt32(r.int(5) ?? 0))
+                    stored[k] = (MonthMarks(present: UInt32(r.int(2) ?? 0), absent: UInt32(r.int(3) ?? 0), late: UInt32(r.int(4) ?? 0),
+                                            excused: UInt32(r.int(5) ?? 0)), r.int(6) ?? 0)
                 }
             }
         }
-        // A day already marked in the register may have a later mark than these: only those days
-        // are looked up in the history (a day not yet in the register has no earlier mark, so the
-        // first register of a day needs no lookup).
-        let contested = winners.keys.filter { k in
-            stored[MonthKey(learner: k.learner, school: k.school, year: k.day.year, month: k.day.month)]?.mark(day: k.day.dayOfMonth) != nil
-        }
+        // A day already marked in the register may have a later mark than these, but only if the
+        // month's latest synced mark is not earlier than this one: only those days are looked up
+        // in the history. A day not yet in the register has no earlier mark, and a mark later
+        // than every mark kept for its month (`latest_mark_at`) beats them all.
+        let contested = winners.filter { k, w in
+            guard let s = stored[MonthKey(learner: k.learner, school: k.school, year: k.day.year, month: k.day.month)],
+                  s.marks.mark(day: k.day.dayOfMonth) != nil else { return false }
+            return w.at <= s.latest
+        }.map(\.key)
         if !contested.isEmpty {
             let learners = Set(contested.map(\.learner)).sorted(), days = Set(contested.map(\.day.iso)).sorted()
             let step = max(1, chunk - days.count)
@@ -440,47 +453,35 @@ extension DarasaStore {
             }
         }
         guard !winners.isEmpty else { return }
-        var months: [MonthKey: (marks: MonthMarks, file: Int64)] = [:]
+        var months: [MonthKey: (marks: MonthMarks, file: Int64, latest: Int64)] = [:]
         for (k, w) in winners {
             let mk = MonthKey(learner: k.learner, school: k.school, year: k.day.year, month: k.day.month)
-            var entry = months[mk] ?? (MonthMarks(), w.file)
+            var entry = months[mk] ?? (MonthMarks(), w.file, 0)
             entry.marks.set(w.mark, day: k.day.dayOfMonth)
+            entry.latest = max(entry.latest, w.at)
             months[mk] = entry
         }
         var rows: [[SQLValue]] = []
-        var replaced: [MonthKey] = []
+        rows.reserveCapacity(months.count)
         for (k, entry) in months.sorted(by: { ($0.key.learner, $0.key.year, $0.key.month) < ($1.key.learner, $1.key.year, $1.key.month) }) {
-            var merged = stored[k] ?? MonthMarks()
+            let old = stored[k]
+            var merged = old?.marks ?? MonthMarks()
             for d in 1...31 {
                 guard let mark = entry.marks.mark(day: d) else { continue }
                 merged.set(nil, day: d)
                 merged.set(mark, day: d)
             }
             guard let yearID = lookup.yearID(year: k.year, month: k.month) else { continue }
-            if stored[k] != nil { replaced.append(k) }
             rows.append([.int(k.learner), .int(k.school), .int(Int64(yearID)), .int(Int64(k.year)), .int(Int64(k.month)),
                          .int(Int64(merged.present)), .int(Int64(merged.absent)), .int(Int64(merged.late)), .int(Int64(merged.excused)),
-                         .int(Int64(merged.recordedDays)), .int(Int64(merged.presentDays)), .int(Int64(merged.absentDays)), .int(entry.file), .int(0)])
+                         .int(Int64(merged.recordedDays)), .int(Int64(merged.presentDays)), .int(Int64(merged.absentDays)), .int(entry.file), .int(0),
+                         .int(max(old?.latest ?? 0, entry.latest))])
         }
-        // The months already stored are replaced: deleted in sets (learner and school pairs per
-        // month), then every month written in one bulk insert.
-        for (ym, group) in Dictionary(grouping: replaced, by: { $0.year * 100 + $0.month }) {
-            let pairs = group.sorted { ($0.learner, $0.school) < ($1.learner, $1.school) }
-            let step = chunk / 3
-            for part in stride(from: 0, to: pairs.count, by: step) {
-                let slice = pairs[part..<min(pairs.count, part + step)]
-                let list = Array(repeating: "(?, ?)", count: slice.count).joined(separator: ", ")
-                // `learner_id IN (…)` first, so both engines search the primary key (a row value
-                // alone makes SQLite scan the table).
-                let learners = Set(slice.map(\.learner)).sorted()
-                try await conn.execute("""
-                    DELETE FROM learner_attendance WHERE learner_id IN (\(inList(learners.count))) AND year = ? AND month = ?
-                      AND (learner_id, school_id) IN (VALUES \(list))
-                    """, learners.map { SQLValue.int($0) } + [.int(Int64(ym / 100)), .int(Int64(ym % 100))]
-                        + slice.flatMap { [SQLValue.int($0.learner), .int($0.school)] })
-            }
-        }
-        try await conn.bulkInsert(table: "learner_attendance", columns: RecordRows.attendanceColumns("learner_id"), rows: rows)
+        // Months stored already are updated in place, new ones inserted: one statement for all.
+        // (Marks that lost to the history are at or before the stored latest, so the month's
+        // latest stays an upper bound of every kept mark.)
+        try await conn.bulkUpsert(table: "learner_attendance", columns: monthColumns, conflict: ["learner_id", "school_id", "year", "month"],
+                                  update: Array(monthColumns.dropFirst(2).filter { $0 != "year" && $0 != "month" }), rows: rows)
     }
 
     /// Puts schools on the summary queue, merged with what is queued for them already. Each

@@ -112,6 +112,15 @@ import Testing
             // A later mark replaces it.
             _ = try await push(client, s, [Self.mark("tablet-b-0002", learner: 1, mark: "late", at: 3_000)], device: "tablet-b-01", batch: "batch-0002")
             #expect(try await store.marks(schoolID: TinyCountry.s1, day: day, learners: [LearnerID(1)])[LearnerID(1)] == .late)
+            // Between the two, but older than the month's latest: history, looked up, not in force.
+            _ = try await push(client, s, [Self.mark("tablet-a-0002", learner: 1, mark: "present", at: 2_500)], device: "tablet-a-01", batch: "batch-0003")
+            #expect(try await store.marks(schoolID: TinyCountry.s1, day: day, learners: [LearnerID(1)])[LearnerID(1)] == .late)
+            // A tie at the same instant goes to the greater record id, whichever device syncs first.
+            _ = try await push(client, s, [Self.mark("tablet-c-0001", learner: 1, mark: "excused", at: 3_000)], device: "tablet-c-01")
+            #expect(try await store.marks(schoolID: TinyCountry.s1, day: day, learners: [LearnerID(1)])[LearnerID(1)] == .excused)
+            // The month row carries the latest mark's time; every mark is kept.
+            #expect(try await store.database.scalarInt("SELECT latest_mark_at FROM learner_attendance WHERE learner_id = 1 AND year = 2025 AND month = 3") == 3_000)
+            #expect(try await store.database.scalarInt("SELECT COUNT(*) FROM attendance_marks WHERE learner_id = 1") == 5)
         }
     }
 

@@ -64,4 +64,34 @@ import Testing
         #expect(s1.recordedDays == 123)
         #expect(s1.presentDays == 116)
     }
+
+    /// Migration 0016 fills `latest_mark_at` from the marks kept; after it, a mark older than the
+    /// month's latest still loses (it is looked up in the history), on both engines.
+    @Test(arguments: TestEngine.available)
+    func theMonthsLatestMarkIsFilledFromTheHistory(engine: TestEngine) async throws {
+        let store = try await engine.makeStore()
+        defer { Task { await store.close() } }
+        try await TinyCountry.load(into: store)
+        let friday = Day(year: 2025, month: 3, day: 28)!
+        _ = try await store.applySync([SyncPush(deviceID: "tablet-a-01", batchID: "batch-a-0001", permissions: Self.teacher, items: [
+            mark("rec-a-000001", 1, .absent, at: 2_000), mark("rec-a-000002", 1, .late, at: 4_000, day: friday), mark("rec-a-000003", 2, .late, at: 1_500),
+        ])], now: Self.now)
+        let latest = "SELECT latest_mark_at FROM learner_attendance WHERE learner_id = ? AND year = 2025 AND month = 3"
+        #expect(try await store.database.scalarInt(latest, [.int(1)]) == 4_000)
+        // As a database from before the column: every month at 0, then the migration's fill.
+        try await store.database.execute("UPDATE learner_attendance SET latest_mark_at = 0", [])
+        let fill = try #require(Schema.migrations.first { $0.name == "0016_attendance_latest_mark" }?.statements.last)
+        try await store.database.execute(fill, [])
+        #expect(try await store.database.scalarInt(latest, [.int(1)]) == 4_000)
+        #expect(try await store.database.scalarInt(latest, [.int(2)]) == 1_500)
+        #expect(try await store.database.scalarInt(latest, [.int(3)]) == 0)
+        _ = try await store.applySync([SyncPush(deviceID: "tablet-b-01", batchID: "batch-b-0001", permissions: Self.teacher, items: [
+            mark("rec-b-000001", 1, .present, at: 1_000), mark("rec-b-000002", 2, .present, at: 1_600),
+        ])], now: Self.now)
+        let marks = try await store.marks(schoolID: TinyCountry.s1, day: Self.monday, learners: [LearnerID(1), LearnerID(2)])
+        #expect(marks[LearnerID(1)] == .absent)
+        #expect(marks[LearnerID(2)] == .present)
+        #expect(try await store.database.scalarInt(latest, [.int(1)]) == 4_000)
+        #expect(try await store.database.scalarInt(latest, [.int(2)]) == 1_600)
+    }
 }
