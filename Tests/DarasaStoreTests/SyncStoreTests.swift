@@ -94,4 +94,30 @@ import Testing
         #expect(try await store.database.scalarInt(latest, [.int(1)]) == 4_000)
         #expect(try await store.database.scalarInt(latest, [.int(2)]) == 1_600)
     }
+
+    /// Migration 0017 moves sync's two tables into their primary key's order (SQLite `WITHOUT
+    /// ROWID`): a database migrated over it keeps every record and mark, and the key still holds.
+    @Test(arguments: TestEngine.available)
+    func theSyncTablesKeepTheirRowsWhenStoredInKeyOrder(engine: TestEngine) async throws {
+        let store = try await engine.makeStore()
+        defer { Task { await store.close() } }
+        try await TinyCountry.load(into: store)
+        let push = SyncPush(deviceID: "tablet-a-01", batchID: "batch-a-0001", permissions: Self.teacher, items: [
+            mark("rec-a-000001", 1, .absent, at: 2_000), mark("rec-a-000002", 2, .late, at: 2_000),
+        ])
+        _ = try await store.applySync([push], now: Self.now)
+        try await store.database.execute("DELETE FROM schema_migrations WHERE name = '0017_sync_tables_clustered'", [])
+        #expect(try await store.migrate() == ["0017_sync_tables_clustered"])
+        #expect(try await store.database.scalarInt("SELECT COUNT(*) FROM sync_records") == 2)
+        #expect(try await store.database.scalarInt("SELECT COUNT(*) FROM attendance_marks WHERE marked_at = 2000") == 2)
+        if engine == .sqlite {
+            let ddl = try await store.database.query("SELECT sql FROM sqlite_master WHERE name IN ('sync_records', 'attendance_marks')", [])
+            #expect(ddl.count == 2 && ddl.allSatisfy { $0.text(0)?.hasSuffix("WITHOUT ROWID") == true })
+        }
+        // A replay is still a duplicate (the key on record_id survived the move).
+        #expect(try await store.applySync([push], now: Self.now)[0].map(\.status) == [.duplicate, .duplicate])
+        await #expect(throws: StoreError.self) {
+            try await store.database.execute("INSERT INTO sync_records (record_id, device_id, batch_id, user_name, kind, received_at, status) VALUES ('rec-a-000001', 'x', 'y', 'z', 'attendance', 0, 'stored')", [])
+        }
+    }
 }
