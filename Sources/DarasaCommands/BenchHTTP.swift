@@ -47,8 +47,10 @@ struct BenchServer {
     private let task: Task<Void, any Error>
 
     static func start(store: DarasaStore, today: Day? = nil) async throws -> BenchServer {
+        // Critical only: stopping the server by cancelling its task makes Hummingbird log two
+        // "errors" about the cancellation; the bench counts every failed request itself.
         var logger = Logger(label: "darasa-bench")
-        logger.logLevel = .error
+        logger.logLevel = .critical
         var settings = ServerSettings(host: "127.0.0.1", port: 0, demoMode: true)
         if let today { settings.today = today }
         let (ports, continuation) = AsyncStream.makeStream(of: Int.self)
