@@ -1,20 +1,12 @@
+import DarasaCore
 import Foundation
 
-/// SplitMix64 (Steele, Lea & Flood 2014): used to seed xoshiro and to derive independent streams.
-@inline(__always)
-func splitMix64(_ state: inout UInt64) -> UInt64 {
-    state &+= 0x9E37_79B9_7F4A_7C15
-    var z = state
-    z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-    z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-    return z ^ (z >> 31)
-}
-
-/// A stable 64-bit mix of a value (never `hashValue`, which Swift seeds per process).
+/// A stable 64-bit mix of a value (never `hashValue`, which Swift seeds per process): the first
+/// output of SplitMix64 seeded with it.
 @inline(__always)
 func mix64(_ value: UInt64) -> UInt64 {
-    var s = value
-    return splitMix64(&s)
+    var s = SplitMix64(seed: value)
+    return s.next()
 }
 
 /// FNV-1a over the UTF-8 bytes of a stream name: stable across runs and platforms.
@@ -36,8 +28,8 @@ public struct Rng: RandomNumberGenerator {
     private var s0: UInt64, s1: UInt64, s2: UInt64, s3: UInt64
 
     public init(seed: UInt64) {
-        var sm = seed
-        s0 = splitMix64(&sm); s1 = splitMix64(&sm); s2 = splitMix64(&sm); s3 = splitMix64(&sm)
+        var sm = SplitMix64(seed: seed)
+        s0 = sm.next(); s1 = sm.next(); s2 = sm.next(); s3 = sm.next()
         if s0 | s1 | s2 | s3 == 0 { s0 = 1 }
     }
 

@@ -139,8 +139,8 @@ public struct Linker: Sendable {
     /// Whether record j is in the fit's sample when a share `keep` of records is kept.
     static func sampled(_ j: Int, keep: Double) -> Bool {
         guard keep < 1 else { return true }
-        var rng = SplitMix(seed: UInt64(j) &* 0x2545_F491_4F6C_DD1D)
-        return Double(rng.next() >> 11) / Double(1 << 53) < keep
+        var rng = SplitMix64(seed: UInt64(j) &* 0x2545_F491_4F6C_DD1D)
+        return rng.uniform() < keep
     }
 
     /// Links each record of `incoming` to at most one of `stored`. `entity[i]`, when given, names
@@ -161,7 +161,7 @@ public struct Linker: Sendable {
                 sampleIncoming.append(j)
             }
         }
-        var rng = SplitMix(seed: 0x5EED)
+        var rng = SplitMix64(seed: 0x5EED)
         let random = (0..<min(200_000, stored.count * max(incoming.count, 1))).map { _ in
             Self.compare(stored[Int(rng.next() % UInt64(stored.count))], incoming[Int(rng.next() % UInt64(incoming.count))], withinSource: false)
         }
@@ -211,7 +211,7 @@ public struct Linker: Sendable {
                 kinds.append(kind)
             }
         }
-        var rng = SplitMix(seed: 0x5EED)
+        var rng = SplitMix64(seed: 0x5EED)
         let random = records.count < 2 ? [] : (0..<min(200_000, records.count * records.count / 2)).map { _ in
             Self.compare(records[Int(rng.next() % UInt64(records.count))], records[Int(rng.next() % UInt64(records.count))], withinSource: true)
         }
@@ -415,19 +415,5 @@ public struct Linker: Sendable {
     static func tf(_ table: [String: Double], _ r: LinkRecord, _ levels: [Int?]) -> [Int: Double] {
         guard levels[0] == NameLevel.exact.rawValue, let f = table[r.fullName] else { return [:] }
         return [0: f]
-    }
-}
-
-/// A small deterministic generator (SplitMix64) for sampling random pairs: linkage gives the
-/// same result on every run.
-struct SplitMix {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }
