@@ -184,7 +184,8 @@ extension DarasaStore {
         }
         struct Stay: Hashable { var learner: Int64; var school: Int64; var year: Int }
         var stays: [Stay: (grade: Int, section: String, status: String)] = [:]
-        // Only the school years the records fall in (a learner has a row for every year on the roll).
+        // Only the school years the records fall in: a learner's enrolments in other years cannot
+        // make a record valid, and reading them made this the commit's slowest read.
         let learnerList = yearIDs.isEmpty ? [] : learnerIDs.sorted(), years = yearIDs.sorted().map { SQLValue.int(Int64($0)) }
         for part in stride(from: 0, to: learnerList.count, by: chunk) {
             let slice = Array(learnerList[part..<min(learnerList.count, part + chunk)])
