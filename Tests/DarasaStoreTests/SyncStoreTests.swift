@@ -95,8 +95,9 @@ import Testing
         #expect(try await store.database.scalarInt(latest, [.int(2)]) == 1_600)
     }
 
-    /// Migration 0017 moves sync's two tables into their primary key's order (SQLite `WITHOUT
-    /// ROWID`): a database migrated over it keeps every record and mark, and the key still holds.
+    /// Migration 0017 moves sync's two tables into their primary key's B-tree on SQLite (`WITHOUT
+    /// ROWID`; on PostgreSQL it is recorded and runs nothing): a database migrated over it keeps
+    /// every record and mark, and the key still holds.
     @Test(arguments: TestEngine.available)
     func theSyncTablesKeepTheirRowsWhenStoredInKeyOrder(engine: TestEngine) async throws {
         let store = try await engine.makeStore()
