@@ -437,20 +437,20 @@ extension DarasaStore {
                   s.marks.mark(day: k.day.dayOfMonth) != nil else { return false }
             return w.at <= s.latest
         }.map(\.key)
-        if !contested.isEmpty {
-            let learners = Set(contested.map(\.learner)).sorted(), days = Set(contested.map(\.day.iso)).sorted()
-            let step = max(1, chunk - days.count)
-            for part in stride(from: 0, to: learners.count, by: step) {
-                let slice = Array(learners[part..<min(learners.count, part + step)])
-                for r in try await conn.query("""
-                    SELECT learner_id, school_id, day, marked_at, record_id FROM attendance_marks
-                    WHERE learner_id IN (\(inList(slice.count))) AND day IN (\(inList(days.count)))
-                    """, slice.map { .int($0) } + days.map { .text($0) }) {
-                    guard let l = r.int(0), let s = r.int(1), let d = r.text(2).flatMap({ Day(iso: $0) }), let at = r.int(3) else { continue }
-                    let k = DayKey(learner: l, school: s, day: d), id = r.text(4) ?? ""
-                    // The group's own marks were written above: a winner meets itself here.
-                    if let w = winners[k], (w.at, w.id) < (at, id) { winners[k] = nil }
-                }
+        // Looked up by the whole key (learner, school, day), one seek each: by learner and a list of
+        // days, each learner's every mark was read (4–5 ms a commit at 10,000 devices).
+        let keys = contested.sorted { ($0.learner, $0.school, $0.day) < ($1.learner, $1.school, $1.day) }
+        for part in stride(from: 0, to: keys.count, by: chunk / 3) {
+            let slice = keys[part..<min(keys.count, part + chunk / 3)]
+            for r in try await conn.query("""
+                SELECT m.learner_id, m.school_id, m.day, m.marked_at, m.record_id
+                FROM (VALUES \(Array(repeating: "(?, ?, ?)", count: slice.count).joined(separator: ", "))) k
+                JOIN attendance_marks m ON m.learner_id = k.column1 AND m.school_id = k.column2 AND m.day = k.column3
+                """, slice.flatMap { [SQLValue.int($0.learner), .int($0.school), .text($0.day.iso)] }) {
+                guard let l = r.int(0), let s = r.int(1), let d = r.text(2).flatMap({ Day(iso: $0) }), let at = r.int(3) else { continue }
+                let k = DayKey(learner: l, school: s, day: d), id = r.text(4) ?? ""
+                // The group's own marks were written above: a winner meets itself here.
+                if let w = winners[k], (w.at, w.id) < (at, id) { winners[k] = nil }
             }
         }
         guard !winners.isEmpty else { return }
