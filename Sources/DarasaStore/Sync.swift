@@ -516,11 +516,14 @@ extension DarasaStore {
     /// records feed, so that pushes wait at most one school's refresh for the writer. An entry
     /// is taken off the queue only if no push has queued the school again meanwhile (its `seq`
     /// is unchanged); otherwise the school is refreshed again next time. Returns how many
-    /// schools were refreshed.
+    /// schools were refreshed. `giveWay` is asked before each school; when it says yes the pass
+    /// stops there and the rest stay queued (the server's refresher gives way to pushes).
     @discardableResult
-    public func refreshDirtySummaries(limit: Int = 200) async throws -> Int {
+    public func refreshDirtySummaries(limit: Int = 200, giveWay: @Sendable () -> Bool = { false }) async throws -> Int {
         let entries = try await database.query("SELECT school_id, year_id, tables, seq FROM summary_dirty ORDER BY school_id LIMIT ?", .int(Int64(limit)))
+        var refreshed = 0
         for r in entries {
+            guard !giveWay() else { break }
             guard let school = r.int(0), let seq = r.int(3) else { continue }
             let entry = SummaryQueueEntry(stored: r.int(1).map(Int.init), tables: r.text(2) ?? "all")
             let t0 = ContinuousClock.now
@@ -531,8 +534,14 @@ extension DarasaStore {
             if Self.timings {
                 FileHandle.standardError.write(Data("summary refresh: school \(school) \(ContinuousClock.now - t0)\n".utf8))
             }
+            refreshed += 1
         }
-        return entries.count
+        return refreshed
+    }
+
+    /// How many schools wait on the summary queue.
+    public func summariesWaiting() async throws -> Int {
+        Int(try await database.scalarInt("SELECT COUNT(*) FROM summary_dirty") ?? 0)
     }
 }
 

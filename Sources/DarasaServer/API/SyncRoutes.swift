@@ -4,6 +4,7 @@ import DarasaStore
 import Foundation
 import Hummingbird
 import NIOCore
+import Synchronization
 
 /// Many devices' batches committed together: each push waits in a queue; one writer applies
 /// everything queued in a single transaction (one durable commit for all) and answers each.
@@ -20,11 +21,17 @@ actor SyncCommitter {
     private var reference: (value: SyncReference, at: ContinuousClock.Instant)?
     let referenceSeconds = 5
 
-    init(store: DarasaStore) { self.store = store }
+    let activity: SyncActivity
+
+    init(store: DarasaStore, activity: SyncActivity = SyncActivity()) {
+        self.store = store
+        self.activity = activity
+    }
 
     struct Busy: Error {}
 
     func submit(_ push: SyncPush) async throws -> [SyncResult] {
+        activity.pushed()
         guard queue.count < maxQueued else { throw Busy() }
         return try await withCheckedThrowingContinuation { continuation in
             queue.append((push, continuation))
@@ -272,25 +279,64 @@ struct SyncRoutes {
     }
 }
 
-/// The background refresh of summaries that sync queued (docs/sync.md): every `interval`,
-/// the schools waiting in `summary_dirty` are refreshed, so a synced register shows on the
-/// dashboards within seconds without every push paying for it. Under load the pause grows to
-/// `idleShare` times the last pass's length, so refreshing never takes more than about a fifth
-/// of the writer's time from the pushes (a pass over 70 schools that takes 7 s waits 28 s).
+/// When devices last pushed: the background summary refresh gives way to pushes while they
+/// keep coming (docs/sync.md, "Summaries after sync").
+final class SyncActivity: Sendable {
+    private let last = Mutex<ContinuousClock.Instant?>(nil)
+
+    init() {}
+
+    func pushed(at instant: ContinuousClock.Instant = .now) { last.withLock { $0 = instant } }
+
+    /// Whether a push arrived less than `window` ago.
+    func busy(within window: Duration, now: ContinuousClock.Instant = .now) -> Bool {
+        last.withLock { $0.map { now - $0 < window } ?? false }
+    }
+}
+
+/// The background refresh of summaries that sync queued (docs/sync.md): the schools waiting in
+/// `summary_dirty` are refreshed, so a synced register shows on the dashboards within seconds
+/// without every push paying for it.
+///
+/// *Decision:* while pushes keep arriving (one less than `quiet` ago) the refresh waits, and a
+/// pass under way stops between schools, so devices waiting for their acknowledgement do not
+/// queue behind a school's rebuild; but a school never waits more than about `maxDelay` from
+/// when the refresher first found it queued: then the pass runs whatever the load. After a full
+/// pass the pause grows to `idleShare` times the pass's length, so under steady load refreshing
+/// takes no more than about a fifth of the writer's time (a pass over 70 schools that takes 7 s
+/// waits 28 s).
 struct SummaryRefresher: Sendable {
     let store: DarasaStore
+    var activity = SyncActivity()
     var interval: Duration = .seconds(2)
     var idleShare = 4
+    var quiet: Duration = .seconds(1)
+    var maxDelay: Duration = .seconds(30)
 
     func run() async {
         var pause = interval
+        var waitingSince: ContinuousClock.Instant?
         while !Task.isCancelled {
             try? await Task.sleep(for: pause)
             guard !Task.isCancelled else { return }
-            let start = ContinuousClock.now
-            // One pass over the queue as it stands; schools queued again meanwhile wait for the next.
-            _ = try? await store.refreshDirtySummaries(limit: 100_000)
-            pause = max(interval, (ContinuousClock.now - start) * idleShare)
+            pause = await step(waitingSince: &waitingSince)
         }
+    }
+
+    /// One turn: refresh (or give way) and say how long to pause before the next. `waitingSince`
+    /// is when the refresher first found schools queued that it has not refreshed yet.
+    func step(waitingSince: inout ContinuousClock.Instant?, now: ContinuousClock.Instant = .now) async -> Duration {
+        let overdue = waitingSince.map { now - $0 >= maxDelay } ?? false
+        let activity = self.activity, quiet = self.quiet
+        if !overdue, activity.busy(within: quiet, now: now) {
+            if waitingSince == nil, (try? await store.summariesWaiting()) ?? 0 > 0 { waitingSince = now }
+            return quiet
+        }
+        // One pass over the queue as it stands; schools queued again meanwhile wait for the next.
+        _ = try? await store.refreshDirtySummaries(limit: 100_000, giveWay: { !overdue && activity.busy(within: quiet, now: .now) })
+        let left = (try? await store.summariesWaiting()) ?? 0
+        if left == 0 { waitingSince = nil } else if waitingSince == nil || overdue { waitingSince = now }
+        if !overdue, left > 0, activity.busy(within: quiet) { return quiet }  // gave way part-way
+        return max(interval, (ContinuousClock.now - now) * idleShare)
     }
 }

@@ -70,6 +70,11 @@ struct Services: Sendable {
 
 /// Builds the router: tests drive it in-process with `app.test(.router)`.
 public func buildRouter(store: DarasaStore, settings: ServerSettings) throws -> Router<AppContext> {
+    try buildRouter(store: store, settings: settings, activity: SyncActivity())
+}
+
+/// The router, telling `activity` when devices push (the summary refresher gives way to them).
+func buildRouter(store: DarasaStore, settings: ServerSettings, activity: SyncActivity) throws -> Router<AppContext> {
     let services = Services(store: store, settings: settings, pages: try Pages(), access: AccessResolver(store: store), imports: ImportJobs())
     let router = Router(context: AppContext.self)
     router.add(middleware: SecurityHeadersMiddleware())
@@ -85,7 +90,7 @@ public func buildRouter(store: DarasaStore, settings: ServerSettings) throws -> 
     ReportCardPage(services: services).register(on: router)
     UnitsPage(services: services).register(on: router)
     RegisterPage(services: services).register(on: router)
-    SyncRoutes(services: services).register(on: router.group("/api/v1"), committer: SyncCommitter(store: store))
+    SyncRoutes(services: services).register(on: router.group("/api/v1"), committer: SyncCommitter(store: store, activity: activity))
     SMSRoutes(services: services).register(on: router.group("/api/v1"))
     OfflineAppRoutes(services: services).register(on: router)
     return router
@@ -94,11 +99,12 @@ public func buildRouter(store: DarasaStore, settings: ServerSettings) throws -> 
 /// Builds the application: the router plus the HTTP server on `settings.host:port`.
 public func buildApplication(store: DarasaStore, settings: ServerSettings, logger: Logger,
                              onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }) throws -> some ApplicationProtocol {
-    let router = try buildRouter(store: store, settings: settings)
+    let activity = SyncActivity()
+    let router = try buildRouter(store: store, settings: settings, activity: activity)
     return Application(
         router: router,
         configuration: .init(address: .hostname(settings.host, port: settings.port), serverName: "Darasa"),
-        services: [SummaryRefresherService(refresher: SummaryRefresher(store: store))],
+        services: [SummaryRefresherService(refresher: SummaryRefresher(store: store, activity: activity))],
         onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? settings.port) },
         logger: logger
     )

@@ -1,0 +1,68 @@
+import DarasaCore
+@testable import DarasaServer
+import DarasaStore
+import DarasaTestSupport
+import Foundation
+import Testing
+
+/// The background summary refresh gives way to pushes while they keep coming, but never for
+/// longer than its limit (docs/sync.md, "Summaries after sync").
+@Suite struct SummaryRefresherTests {
+    static func queueBothSchools(_ store: DarasaStore) async throws {
+        for (s, seq) in [(TinyCountry.s1, 1), (TinyCountry.s2, 2)] {
+            try await store.database.execute("INSERT INTO summary_dirty (school_id, year_id, tables, seq) VALUES (?, NULL, 'all', ?)",
+                                             .int(s.rawValue), .int(Int64(seq)))
+        }
+    }
+
+    @Test func itWaitsWhilePushesComeThenRefreshesWhenQuiet() async throws {
+        let store = try await Harness.store()
+        try await Self.queueBothSchools(store)
+        let activity = SyncActivity()
+        let refresher = SummaryRefresher(store: store, activity: activity)
+        var since: ContinuousClock.Instant?
+        // A push 0.1 s ago: the refresh waits, looks again after `quiet`, and notes since when schools wait.
+        let now = ContinuousClock.now
+        activity.pushed(at: now - .milliseconds(100))
+        #expect(await refresher.step(waitingSince: &since, now: now) == refresher.quiet)
+        #expect(since == now)
+        #expect(try await store.summariesWaiting() == 2)
+        // Quiet for longer than `quiet`: both schools are refreshed and nothing waits.
+        activity.pushed(at: ContinuousClock.now - refresher.quiet - .milliseconds(100))
+        let pause = await refresher.step(waitingSince: &since)
+        #expect(try await store.summariesWaiting() == 0)
+        #expect(since == nil)
+        #expect(pause >= refresher.interval)
+    }
+
+    @Test func pushesDoNotHoldTheRefreshBackForever() async throws {
+        let store = try await Harness.store()
+        try await Self.queueBothSchools(store)
+        let activity = SyncActivity()
+        let refresher = SummaryRefresher(store: store, activity: activity)
+        // Schools have waited longer than `maxDelay`; pushes are still arriving: the pass runs anyway.
+        var since: ContinuousClock.Instant? = ContinuousClock.now - refresher.maxDelay - .seconds(1)
+        activity.pushed()
+        _ = await refresher.step(waitingSince: &since)
+        #expect(try await store.summariesWaiting() == 0)
+        #expect(since == nil)
+    }
+
+    @Test func aPassStopsBetweenSchoolsWhenAskedToGiveWay() async throws {
+        let store = try await Harness.store()
+        try await Self.queueBothSchools(store)
+        #expect(try await store.refreshDirtySummaries(giveWay: { true }) == 0)
+        #expect(try await store.summariesWaiting() == 2)
+        #expect(try await store.refreshDirtySummaries() == 2)
+        #expect(try await store.summariesWaiting() == 0)
+    }
+
+    @Test func activityIsAWindowOfTime() {
+        let activity = SyncActivity()
+        #expect(!activity.busy(within: .seconds(1)))
+        let t = ContinuousClock.now
+        activity.pushed(at: t)
+        #expect(activity.busy(within: .seconds(1), now: t + .milliseconds(999)))
+        #expect(!activity.busy(within: .seconds(1), now: t + .seconds(1)))
+    }
+}
