@@ -11,6 +11,19 @@ public struct UserRecord: Sendable, Hashable {
     public var teacherID: TeacherID?
     public var language: String
     public var disabled: Bool
+
+    public init(id: UserID, username: String, displayName: String, passwordHash: String, role: Role, orgUnitID: OrgUnitID,
+                teacherID: TeacherID?, language: String, disabled: Bool) {
+        self.id = id
+        self.username = username
+        self.displayName = displayName
+        self.passwordHash = passwordHash
+        self.role = role
+        self.orgUnitID = orgUnitID
+        self.teacherID = teacherID
+        self.language = language
+        self.disabled = disabled
+    }
 }
 
 public struct SessionRecord: Sendable, Hashable {

@@ -66,3 +66,46 @@ import Testing
         #expect(!activity.busy(within: .seconds(1), now: t + .seconds(1)))
     }
 }
+
+/// What a user may push is kept a few seconds (docs/sync.md, "Who may push what"): any change to
+/// the account misses at once; only the classes taught can lag, by at most the lifetime.
+@Suite struct SyncPermissionCacheTests {
+    static func user(role: Role = .teacher, unit: Int64 = 10, disabled: Bool = false) -> UserRecord {
+        UserRecord(id: UserID(7), username: "t1", displayName: "T1", passwordHash: "!", role: role, orgUnitID: OrgUnitID(unit),
+                   teacherID: TeacherID(3), language: "en", disabled: disabled)
+    }
+    static let permissions = SyncPermissions(username: "t1", role: .teacher, path: "/TL/S1/",
+                                             classes: [ClassRef(schoolID: SchoolID(10), grade: 2, section: "A")])
+
+    @Test func aKnownUserIsAnsweredUntilTheLifetimeEnds() {
+        let cache = SyncPermissionCache(lifetime: .seconds(5))
+        let t = ContinuousClock.now
+        #expect(cache.get(Self.user(), now: t) == nil)
+        cache.put(Self.permissions, for: Self.user(), now: t)
+        #expect(cache.get(Self.user(), now: t + .milliseconds(4_999)) == Self.permissions)
+        #expect(cache.get(Self.user(), now: t + .seconds(5)) == nil)
+    }
+
+    @Test func aChangedAccountMissesAtOnce() {
+        let cache = SyncPermissionCache()
+        cache.put(Self.permissions, for: Self.user())
+        #expect(cache.get(Self.user(role: .headTeacher)) == nil)
+        #expect(cache.get(Self.user(unit: 11)) == nil)
+        #expect(cache.get(Self.user(disabled: true)) == nil)
+        #expect(cache.get(Self.user()) == Self.permissions)
+    }
+
+    @Test func itHoldsAtMostItsCapacity() {
+        let cache = SyncPermissionCache(capacity: 2)
+        for id in 1...3 {
+            var u = Self.user()
+            u.id = UserID(Int64(id))
+            cache.put(Self.permissions, for: u)
+        }
+        var first = Self.user(), third = Self.user()
+        first.id = UserID(1)
+        third.id = UserID(3)
+        #expect(cache.get(first) == nil, "the cache started again when full")
+        #expect(cache.get(third) == Self.permissions)
+    }
+}

@@ -71,6 +71,7 @@ actor SyncCommitter {
 /// `X-CSRF-Token`.
 struct SyncRoutes {
     let services: Services
+    let permissionCache = SyncPermissionCache()
 
     static let maxRecords = 1_000
     static let maxBody = 4 * 1024 * 1024
@@ -138,8 +139,11 @@ struct SyncRoutes {
     }
 
     func permissions(_ session: SessionRecord) async throws -> SyncPermissions {
+        if let known = permissionCache.get(session.user) { return known }
         let scope = try await services.access.scope(for: session.user)
-        return SyncPermissions(username: session.user.username, role: session.user.role, path: scope.orgPath, classes: Set(scope.classes))
+        let p = SyncPermissions(username: session.user.username, role: session.user.role, path: scope.orgPath, classes: Set(scope.classes))
+        permissionCache.put(p, for: session.user)
+        return p
     }
 
     /// 8–64 ASCII letters, digits or "-" (checked on the bytes: every record has one).
@@ -276,6 +280,37 @@ struct SyncRoutes {
                        language: l.code, csrf: session.csrfToken, today: services.today.iso, schoolDays: days.map(\.iso),
                        classes: classes, schools: schools, learners: learners, instruments: instruments, rubric: Self.rubric,
                        strings: l.table.filter { k, _ in Self.appKeys.contains { k.hasPrefix($0) } })
+    }
+}
+
+/// What each user may push (their area and classes), kept a few seconds: a device pushes page
+/// after page, and each push read the user's org unit, the school year and their classes again
+/// (docs/sync.md, "Who may push what"). The key is the whole account as the session read it on
+/// this request, so a changed role, area, teacher link or a disabled account misses at once;
+/// only a change of the classes someone teaches takes up to `lifetime` to apply.
+final class SyncPermissionCache: Sendable {
+    private let entries = Mutex<[UserRecord: (permissions: SyncPermissions, at: ContinuousClock.Instant)]>([:])
+    let lifetime: Duration
+    /// Past this many accounts the cache starts empty again (bounded memory).
+    let capacity: Int
+
+    init(lifetime: Duration = .seconds(5), capacity: Int = 20_000) {
+        self.lifetime = lifetime
+        self.capacity = capacity
+    }
+
+    func get(_ user: UserRecord, now: ContinuousClock.Instant = .now) -> SyncPermissions? {
+        entries.withLock { e in
+            guard let hit = e[user], now - hit.at < lifetime else { return nil }
+            return hit.permissions
+        }
+    }
+
+    func put(_ permissions: SyncPermissions, for user: UserRecord, now: ContinuousClock.Instant = .now) {
+        entries.withLock { e in
+            if e.count >= capacity, e[user] == nil { e.removeAll(keepingCapacity: true) }
+            e[user] = (permissions, now)
+        }
     }
 }
 
