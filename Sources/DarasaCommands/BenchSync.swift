@@ -161,7 +161,7 @@ struct BenchSync: AsyncParsableCommand {
         let seconds = (clock.now - t0).seconds
         // The dashboards catch up in the background; how long until every touched school is fresh.
         var refreshSeconds: Double? = 0
-        while try await db.database.scalarInt("SELECT COUNT(*) FROM summary_dirty") ?? 0 > 0 {
+        while try await db.summariesWaiting() > 0 {
             guard (clock.now - t0).seconds - seconds < 600 else { refreshSeconds = nil; break }
             try await Task.sleep(for: .milliseconds(50))
             refreshSeconds = (clock.now - t0).seconds - seconds

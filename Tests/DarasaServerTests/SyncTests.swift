@@ -57,7 +57,7 @@ import Testing
             #expect(try await store.database.scalarInt("SELECT COUNT(*) FROM attendance_marks") == 2)
             #expect(try await store.database.scalarInt("SELECT COUNT(*) FROM sync_records") == 2)
             // The summaries follow within the refresher's round: Baraka's March now has one more absence.
-            #expect(try await store.database.scalarInt("SELECT COUNT(*) FROM summary_dirty") == 1)
+            #expect(try await store.summariesWaiting() == 1)
             #expect(try await store.refreshDirtySummaries() == 1)
             let absent = try await store.database.scalarInt("SELECT absent_days FROM summary_learner_year WHERE learner_id = 2")
             #expect(absent == 6, "5 February absences and 31 March")
