@@ -48,6 +48,31 @@ import Testing
         #expect(since == nil)
     }
 
+    @Test func theLongPauseAfterAPassUnderLoadEndsWhenPushesStop() async throws {
+        let store = try await Harness.store()
+        let activity = SyncActivity()
+        var refresher = SummaryRefresher(store: store, activity: activity)
+        refresher.interval = .milliseconds(50)
+        refresher.quiet = .milliseconds(100)
+        // Pushes keep coming (every 20 ms) for 0.6 s: a 0.4 s pause is slept whole.
+        let pusher = Task {
+            for _ in 0..<30 { activity.pushed(); try? await Task.sleep(for: .milliseconds(20)) }
+        }
+        var start = ContinuousClock.now
+        await refresher.rest(.milliseconds(400))
+        #expect(ContinuousClock.now - start >= .milliseconds(400))
+        await pusher.value
+        // No push for longer than `quiet`: a 60 s pause ends at the next look, within one `quiet`.
+        try await Task.sleep(for: .milliseconds(150))
+        start = ContinuousClock.now
+        await refresher.rest(.seconds(60))
+        #expect(ContinuousClock.now - start < .seconds(5))
+        // The ordinary pause (no longer than `interval`) is slept whole, pushes or not.
+        start = ContinuousClock.now
+        await refresher.rest(refresher.interval)
+        #expect(ContinuousClock.now - start >= refresher.interval)
+    }
+
     @Test func aPassStopsBetweenSchoolsWhenAskedToGiveWay() async throws {
         let store = try await Harness.store()
         try await Self.queueBothSchools(store)

@@ -339,7 +339,7 @@ final class SyncActivity: Sendable {
 /// when the refresher first found it queued: then the pass runs whatever the load. After a full
 /// pass the pause grows to `idleShare` times the pass's length, so under steady load refreshing
 /// takes no more than about a fifth of the writer's time (a pass over 70 schools that takes 7 s
-/// waits 28 s).
+/// waits 28 s); that longer pause lasts only while the pushes do.
 struct SummaryRefresher: Sendable {
     let store: DarasaStore
     var activity = SyncActivity()
@@ -352,9 +352,22 @@ struct SummaryRefresher: Sendable {
         var pause = interval
         var waitingSince: ContinuousClock.Instant?
         while !Task.isCancelled {
-            try? await Task.sleep(for: pause)
+            await rest(pause)
             guard !Task.isCancelled else { return }
             pause = await step(waitingSince: &waitingSince)
+        }
+    }
+
+    /// Sleeps for `pause`, looking every `quiet`: a pause longer than `interval` (the share kept
+    /// after a pass under load) ends as soon as pushes stop, so a burst's last schools are
+    /// refreshed a second after it ends, not up to `idleShare` passes later.
+    func rest(_ pause: Duration) async {
+        let until = ContinuousClock.now + pause
+        while !Task.isCancelled {
+            let left = until - .now
+            guard left > .zero else { return }
+            try? await Task.sleep(for: min(left, quiet))
+            if pause > interval, !activity.busy(within: quiet) { return }
         }
     }
 
