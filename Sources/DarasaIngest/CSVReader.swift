@@ -71,6 +71,15 @@ public struct CSVRecord: Sendable {
         return String(decoding: bytes[r], as: UTF8.self)
     }
 
+    /// True when field `i`, trimmed as `trimmed(i)` trims it, is `other` (without building a String).
+    public func equals(trimmed i: Int, _ other: String) -> Bool {
+        guard i >= 0, i < ends.count else { return other.isEmpty }
+        var r = range(i)
+        while r.lowerBound < r.upperBound, bytes[r.lowerBound] == 32 || bytes[r.lowerBound] == 9 { r = (r.lowerBound + 1)..<r.upperBound }
+        while r.lowerBound < r.upperBound, bytes[r.upperBound - 1] == 32 || bytes[r.upperBound - 1] == 9 { r = r.lowerBound..<(r.upperBound - 1) }
+        return bytes[r].elementsEqual(other.utf8)
+    }
+
     /// True when field `i` holds exactly `other`'s bytes.
     public func equals(_ i: Int, _ other: [UInt8]) -> Bool {
         guard i >= 0, i < ends.count else { return other.isEmpty }

@@ -146,3 +146,50 @@ import Testing
         }
     }
 }
+
+/// `where:` and `join:` together: rows are kept or skipped by the file's own columns before the
+/// join and by joined columns after it; join keys are trimmed as the joined file's keys are.
+@Suite struct MappedReaderJoinTests {
+    @Test func filtersOnOwnAndJoinedColumnsAndTrimmedKeys() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("darasa-join-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        try "sourcedId,role,userSourcedId\ne1,teacher, u1 \ne2,student,u2\ne3, teacher,u3\ne4,teacher,u9\n"
+            .write(to: dir.appendingPathComponent("enrollments.csv"), atomically: true, encoding: .utf8)
+        try "sourcedId,identifier,status\nu1,T-001,active\nu2,L-002,active\nu3,T-003,tobedeleted\n"
+            .write(to: dir.appendingPathComponent("users.csv"), atomically: true, encoding: .utf8)
+        let yaml = """
+            name: class teachers
+            source: oneroster
+            target: class_assignments
+            read:
+              format: csv
+              join:
+                - { file: users.csv, on: userSourcedId, key: sourcedId, as: user }
+            where: { role: teacher, user.status: active }
+            fields:
+              teacher: user.identifier
+              school: { value: "S1" }
+              year: { value: "2024" }
+              grade: { value: "3" }
+            """
+        let mapping = try Mapping.parse(yaml, file: "m.yaml")
+        let reader = try MappedReader(mapping: mapping, url: dir.appendingPathComponent("enrollments.csv"), file: "enrollments.csv")
+        var r = CSVRecord()
+        var kept: [(Int, String?)] = []
+        while let row = try reader.next(into: &r) {
+            var problems: [RowProblem] = []
+            kept.append((row, reader.string("teacher", r, &problems)))
+        }
+        // e1: a teacher whose key has spaces around it, joined; e2: a student, skipped before the
+        // join; e3: " teacher" trimmed, but the joined user is not active; e4: no such user, so
+        // the joined status is blank and the row is skipped.
+        #expect(kept.count == 1)
+        #expect(kept.first?.0 == 2 && kept.first?.1 == "T-001")
+        #expect(reader.skipped == 3)
+        #expect(MappedReader.asciiTrimmed(" \tT-1 \t") == "T-1")
+        #expect(MappedReader.asciiTrimmed("T-1") == "T-1")
+        #expect(MappedReader.asciiTrimmed("  ") == "")
+        #expect(MappedReader.asciiTrimmed("") == "")
+    }
+}

@@ -172,22 +172,41 @@ public final class MappedReader {
     public func next(into record: inout CSVRecord) throws -> Int? {
         while true {
             guard let n = try table.next(into: &primary) else { return nil }
+            // `where:` on the file's own columns is checked before the join: a file whose rows
+            // are mostly for another mapping (teachers' enrolments among learners') skips them
+            // without building the joined row.
+            var keep = true
+            for (i, v) in filterIndexes where i < primaryWidth && !primary.equals(trimmed: i, v) { keep = false; break }
+            if !keep { skipped += 1; continue }
             if joinIndexes.isEmpty {
                 swap(&record, &primary)
             } else {
                 var fields = primary.fields
                 for j in joinIndexes {
-                    let key = j.on < fields.count ? fields[j.on].trimmingCharacters(in: .whitespaces) : ""
+                    // Keys are trimmed of ASCII spaces and tabs, as the joined file's keys were.
+                    let key = j.on < fields.count ? Self.asciiTrimmed(fields[j.on]) : ""
                     fields += j.rows[key] ?? Array(repeating: "", count: j.width)
                 }
                 record.set(fields)
             }
-            var keep = true
-            for (i, v) in filterIndexes where record.trimmed(i) != v { keep = false; break }
+            for (i, v) in filterIndexes where i >= primaryWidth && record.trimmed(i) != v { keep = false; break }
             if keep { return n }
             if joinIndexes.isEmpty { swap(&record, &primary) }
             skipped += 1
         }
+    }
+
+    /// Columns of the primary file (the joined files' columns follow them).
+    private var primaryWidth: Int { primaryHeader.count }
+
+    /// `s` without leading or trailing ASCII spaces and tabs (`s` itself when it has none).
+    static func asciiTrimmed(_ s: String) -> String {
+        let u = s.utf8
+        guard let first = u.first, let last = u.last, first == 32 || first == 9 || last == 32 || last == 9 else { return s }
+        var lo = u.startIndex, hi = u.endIndex
+        while lo < hi, u[lo] == 32 || u[lo] == 9 { lo = u.index(after: lo) }
+        while hi > lo, u[u.index(before: hi)] == 32 || u[u.index(before: hi)] == 9 { hi = u.index(before: hi) }
+        return String(s[lo..<hi])
     }
 
     /// Whether the row asks for its record to be removed (`delete_when:`).
