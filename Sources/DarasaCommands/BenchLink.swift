@@ -26,6 +26,9 @@ struct BenchLink: AsyncParsableCommand {
     @Option(help: "Weight below which a pair is not linked (between: review).")
     var lower: Double = 0
 
+    @Flag(help: "Print JSON only (the output is JSON either way; accepted like the other benches' flag).")
+    var json = false
+
     func run() async throws {
         try await runReportingErrors {
             let dir: URL

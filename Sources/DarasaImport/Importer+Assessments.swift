@@ -200,9 +200,13 @@ extension ImportRun {
         var candidates: [(LinkCandidate, payload: String?)] = []
         var reviewRows: [Int: Int] = [:]
         if !rest.isEmpty && !stays.isEmpty {
-            let stored = stays.map { s in
-                LinkRecord(given: s.given, family: s.family, sex: s.sex, birth: s.birth, school: s.schoolID, area: s.area, grade: s.grade, year: s.yearID)
-            }
+            // Names are normalised and coded (Soundex) as the records are made: on every core.
+            let stored = try Parallel.map(stays.count) { range in
+                range.map { i in
+                    let s = stays[i]
+                    return LinkRecord(given: s.given, family: s.family, sex: s.sex, birth: s.birth, school: s.schoolID, area: s.area, grade: s.grade, year: s.yearID)
+                }
+            }.flatMap { $0 }
             let incoming = rest.map { pendingResults[$0].link }
             let result = try Linker().link(incoming, to: stored, entity: stays.map { Int($0.learnerID) })
             let pending = Set(try await writer.pendingReviewRows(file: pendingResults[rest[0]].file))
@@ -279,14 +283,18 @@ extension ImportRun {
         var byLearner: [Int64: [LinkableStay]] = [:]
         for s in stays { byLearner[s.learnerID, default: []].append(s) }
         let ids = byLearner.keys.sorted()
-        let records = ids.map { id -> LinkRecord in
-            let list = byLearner[id]!
-            let last = list.max { $0.yearID < $1.yearID }!
-            let first = list.compactMap(\.start).min()
-            let end = list.compactMap { stay in stay.end ?? calendar.years.first(where: { c in c.id == stay.yearID })?.end }.max()
-            return LinkRecord(given: last.given, family: last.family, sex: last.sex, birth: last.birth, school: last.schoolID, area: last.area,
-                              grade: last.grade, year: last.yearID, firstDay: first, lastDay: end)
-        }
+        let groups = byLearner, yearEnds = Dictionary(calendar.years.map { ($0.id, $0.end) }, uniquingKeysWith: { a, _ in a })
+        // Names are normalised and coded (Soundex) as the records are made: on every core.
+        let records = try Parallel.map(ids.count) { range in
+            range.map { k -> LinkRecord in
+                let list = groups[ids[k]]!
+                let last = list.max { $0.yearID < $1.yearID }!
+                let first = list.compactMap(\.start).min()
+                let end = list.compactMap { stay in stay.end ?? yearEnds[stay.yearID] }.max()
+                return LinkRecord(given: last.given, family: last.family, sex: last.sex, birth: last.birth, school: last.schoolID, area: last.area,
+                                  grade: last.grade, year: last.yearID, firstDay: first, lastDay: end)
+            }
+        }.flatMap { $0 }
         guard records.count > 1 else { return }
         let result = try Linker().deduplicate(records)
         let known = try await writer.duplicatePairs()

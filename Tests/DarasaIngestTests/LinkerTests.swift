@@ -56,6 +56,60 @@ import Testing
         // Each row is linked at most once.
         #expect(Set(links.map(\.right)).count == links.count)
     }
+
+    /// The same pairs in the same order with the same decisions; weights to 1e-9 bits (two fits
+    /// can differ in the last bit: the model sums over dictionaries, whose order varies).
+    static func same(_ a: [ScoredPair], _ b: [ScoredPair]) -> Bool {
+        a.count == b.count && zip(a, b).allSatisfy { x, y in
+            x.left == y.left && x.right == y.right && x.decision == y.decision && x.levels == y.levels && abs(x.weight - y.weight) < 1e-9
+        }
+    }
+
+    /// The scoring pass runs on several threads; the pairs, their order and the count of
+    /// comparisons are those of one thread.
+    @Test func scoringOnSeveralThreadsFindsWhatOneThreadFinds() throws {
+        let data = try LinkBenchData(Self.country)
+        var one = Linker(), three = Linker()
+        one.workers = 1
+        three.workers = 3
+        let d1 = try one.deduplicate(data.records), d3 = try three.deduplicate(data.records)
+        #expect(!d1.pairs.isEmpty)
+        #expect(Self.same(d1.pairs, d3.pairs))
+        #expect(d1.comparisons == d3.comparisons)
+        let l1 = try one.link(data.rows, to: data.stays, entity: data.stayLearner)
+        let l3 = try three.link(data.rows, to: data.stays, entity: data.stayLearner)
+        #expect(!l1.pairs.isEmpty)
+        #expect(Self.same(l1.pairs, l3.pairs))
+        #expect(l1.comparisons == l3.comparisons)
+    }
+}
+
+@Suite struct ParallelTests {
+    @Test func rangesCoverEveryIndexOnceInOrder() {
+        for count in [0, 1, 2, 7, 100, 1001] {
+            for parts in [1, 2, 3, 8, 2000] {
+                let r = Parallel.ranges(count, parts: parts)
+                #expect(r.flatMap { Array($0) } == Array(0..<count))
+                #expect(r.allSatisfy { !$0.isEmpty })
+                #expect(r.count == min(parts, count))
+            }
+        }
+    }
+
+    @Test func resultsComeBackInPartOrderAndErrorsAreRethrown() throws {
+        struct Boom: Error, Equatable { var part: Int }
+        let sums = try Parallel.map(10_000, parts: 4, serialBelow: 0) { range in range.reduce(0, +) }
+        #expect(sums.count == 4)
+        #expect(sums.reduce(0, +) == (0..<10_000).reduce(0, +))
+        #expect(sums == Parallel.ranges(10_000, parts: 4).map { $0.reduce(0, +) })
+        // The first failing part in order is the one reported, whichever thread failed first.
+        #expect(throws: Boom(part: 1)) {
+            _ = try Parallel.map(10_000, parts: 4, serialBelow: 0) { range -> Int in
+                if range.lowerBound >= 2_500 { throw Boom(part: range.lowerBound / 2_500) }
+                return 0
+            }
+        }
+    }
 }
 
 @Suite struct ByteJaroWinklerTests {

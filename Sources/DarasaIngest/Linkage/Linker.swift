@@ -121,6 +121,9 @@ public struct Linker: Sendable {
     /// stays bounded by the sample, not by the 10⁸ pairs a national roll produces.
     public var fitSample = 400_000
 
+    /// Threads the scoring pass runs on (default: one per core). The pairs found do not depend on it.
+    public var workers = Parallel.cores
+
     /// The distinct candidates of one record (stored index, blocking kinds), in first-seen order.
     static func candidates(of r: LinkRecord, index: [String: [Int]], below: Int? = nil, skipClass: Bool = false) -> [(Int, Set<Character>)] {
         var position: [Int: Int] = [:]
@@ -169,29 +172,37 @@ public struct Linker: Sendable {
         vectors = []
         kinds = []
         let tf = Self.nameFrequencies(stored)
-        var pairs: [ScoredPair] = []
-        for (j, r) in incoming.enumerated() {
-            // Per person, the best of their records.
-            var perEntity: [Int: (i: Int, weight: Double, levels: [Int?])] = [:]
-            for (i, _) in Self.candidates(of: r, index: index) {
-                total += 1
-                let v = Self.compare(stored[i], r, withinSource: false)
-                let w = try model.matchWeight(v, termFrequencies: Self.tf(tf, stored[i], v))
-                let e = entity?[i] ?? i
-                if let current = perEntity[e], current.weight >= w { continue }
-                perEntity[e] = (i, w, v)
-            }
-            let sorted = perEntity.values.sorted { ($0.weight, -$0.i) > ($1.weight, -$1.i) }
-            guard let top = sorted.first, top.weight >= lower else { continue }
-            let clear = sorted.count < 2 || top.weight - sorted[1].weight >= margin
-            let decision: LinkDecision = top.weight >= upper && clear ? .link : .review
-            pairs.append(ScoredPair(left: top.i, right: j, weight: top.weight, levels: top.levels, decision: decision))
-            if decision == .review {
-                for other in sorted.dropFirst().prefix(2) where other.weight >= lower {
-                    pairs.append(ScoredPair(left: other.i, right: j, weight: other.weight, levels: other.levels, decision: .review))
+        // Scored on every core, each incoming record by one worker; the parts come back in order.
+        let lower = self.lower, upper = self.upper, margin = self.margin
+        let parts = try Parallel.map(incoming.count, parts: workers) { range -> (pairs: [ScoredPair], compared: Int) in
+            var pairs: [ScoredPair] = [], compared = 0
+            for j in range {
+                let r = incoming[j]
+                // Per person, the best of their records.
+                var perEntity: [Int: (i: Int, weight: Double, levels: [Int?])] = [:]
+                for (i, _) in Self.candidates(of: r, index: index) {
+                    compared += 1
+                    let v = Self.compare(stored[i], r, withinSource: false)
+                    let w = try model.matchWeight(v, termFrequencies: Self.tf(tf, stored[i], v))
+                    let e = entity?[i] ?? i
+                    if let current = perEntity[e], current.weight >= w { continue }
+                    perEntity[e] = (i, w, v)
+                }
+                let sorted = perEntity.values.sorted { ($0.weight, -$0.i) > ($1.weight, -$1.i) }
+                guard let top = sorted.first, top.weight >= lower else { continue }
+                let clear = sorted.count < 2 || top.weight - sorted[1].weight >= margin
+                let decision: LinkDecision = top.weight >= upper && clear ? .link : .review
+                pairs.append(ScoredPair(left: top.i, right: j, weight: top.weight, levels: top.levels, decision: decision))
+                if decision == .review {
+                    for other in sorted.dropFirst().prefix(2) where other.weight >= lower {
+                        pairs.append(ScoredPair(left: other.i, right: j, weight: other.weight, levels: other.levels, decision: .review))
+                    }
                 }
             }
+            return (pairs, compared)
         }
+        var pairs = parts.flatMap { $0.pairs }
+        total += parts.reduce(0) { $0 + $1.compared }
         pairs.sort { ($0.right, -$0.weight) < ($1.right, -$1.weight) }
         return LinkageResult(pairs: pairs, comparisons: total, model: model, emIterations: iterations)
     }
@@ -219,16 +230,25 @@ public struct Linker: Sendable {
         vectors = []
         kinds = []
         let tf = Self.nameFrequencies(records)
-        var pairs: [ScoredPair] = []
-        for (j, r) in records.enumerated() {
-            for (i, _) in Self.candidates(of: r, index: index, below: j, skipClass: true) {
-                total += 1
-                let v = Self.compare(records[i], r, withinSource: true)
-                let w = try model.matchWeight(v, termFrequencies: Self.tf(tf, records[i], v))
-                guard w >= lower else { continue }
-                pairs.append(ScoredPair(left: i, right: j, weight: w, levels: v, decision: w >= upper ? .link : .review))
+        // Scored on every core; record j is compared with earlier records only, so the parts
+        // (contiguous ranges of j) come back in the same order as one pass would give.
+        let lower = self.lower, upper = self.upper
+        let parts = try Parallel.map(records.count, parts: workers) { range -> (pairs: [ScoredPair], compared: Int) in
+            var pairs: [ScoredPair] = [], compared = 0
+            for j in range {
+                let r = records[j]
+                for (i, _) in Self.candidates(of: r, index: index, below: j, skipClass: true) {
+                    compared += 1
+                    let v = Self.compare(records[i], r, withinSource: true)
+                    let w = try model.matchWeight(v, termFrequencies: Self.tf(tf, records[i], v))
+                    guard w >= lower else { continue }
+                    pairs.append(ScoredPair(left: i, right: j, weight: w, levels: v, decision: w >= upper ? .link : .review))
+                }
             }
+            return (pairs, compared)
         }
+        let pairs = parts.flatMap { $0.pairs }
+        total += parts.reduce(0) { $0 + $1.compared }
         return LinkageResult(pairs: pairs, comparisons: total, model: model, emIterations: iterations)
     }
 
