@@ -415,7 +415,8 @@ final class ImportRun: @unchecked Sendable {
         }
         var m = mapping
         m.read = options
-        let reader = try MappedReader(mapping: m, url: f.url, file: f.name)
+        let reader = try MappedReader(mapping: m, url: f.url, file: f.name, reusing: lastReader)
+        lastReader = reader
         columnsByInstrument = [:]
         let header = reader.primaryHeader
         let headerJSON = Self.json(header)
@@ -558,6 +559,8 @@ final class ImportRun: @unchecked Sendable {
     }
 
     var currentFile = ""
+    /// The last file's reader: the next file's reader reuses its per-mapping preparation.
+    var lastReader: MappedReader?
     /// Dry runs keep the first quarantined rows to show them.
     var keepSample = false
     var sample: [QuarantinedRow] = []

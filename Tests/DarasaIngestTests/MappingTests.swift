@@ -193,3 +193,63 @@ import Testing
         #expect(MappedReader.asciiTrimmed("") == "")
     }
 }
+
+/// A folder of files read through one mapping: each file's reader reuses the last one's
+/// per-mapping preparation, but columns and `from_path:` values are the file's own.
+@Suite struct MappedReaderReuseTests {
+    static let yaml = """
+        name: registers
+        source: register
+        target: learner_attendance
+        read: { format: csv, delimiter: "," }
+        fields:
+          learner: { column: learner_id, source: oneroster }
+          school: school_code
+          month: { from_path: "([0-9]{4}-[0-9]{2})\\\\.csv$" }
+          days:
+            columns: "d{dd}"
+            values: { P: present, A: absent }
+        """
+
+    func write(_ dir: URL, _ name: String, _ header: [String], _ row: [String]) throws -> URL {
+        let url = dir.appendingPathComponent(name)
+        try (header.joined(separator: ",") + "\n" + row.joined(separator: ",") + "\n").write(to: url, atomically: true, encoding: .utf8)
+        return url
+    }
+
+    @Test func eachFileKeepsItsOwnColumnsAndPathValues() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("darasa-reuse-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let mapping = try Mapping.parse(Self.yaml, file: "registers.yaml")
+        let days = (1...31).map { String(format: "d%02d", $0) }
+        let marks1 = ["P", "A"] + Array(repeating: "", count: 29)
+        let a = try write(dir, "2024-03.csv", ["learner_id", "school_code"] + days, ["L1", "S1"] + marks1)
+        // The second file puts the day columns first and the keys last.
+        let marks2 = ["A", "P", "P"] + Array(repeating: "", count: 28)
+        let b = try write(dir, "2024-04.csv", days + ["school_code", "learner_id"], marks2 + ["S2", "L2"])
+        let first = try MappedReader(mapping: mapping, url: a, file: "2024-03.csv")
+        let second = try MappedReader(mapping: mapping, url: b, file: "2024-04.csv", reusing: first)
+        for (reader, learner, school, month, present, absent) in [(first, "L1", "S1", 3, UInt32(0b1), UInt32(0b10)),
+                                                                (second, "L2", "S2", 4, UInt32(0b110), UInt32(0b1))] {
+            var r = CSVRecord()
+            #expect(try reader.next(into: &r) == 2)
+            var problems: [RowProblem] = []
+            #expect(reader.string("learner", r, &problems) == learner)
+            #expect(reader.string("school", r, &problems) == school)
+            #expect(reader.month("month", r, &problems).map { $0.month } == month)
+            let m = reader.days(r, length: 30, &problems)
+            #expect(m.present == present && m.absent == absent)
+            #expect(problems.isEmpty)
+        }
+        // A file without a day column fails as before, reused preparation or not.
+        let c = try write(dir, "2024-05.csv", ["learner_id", "school_code"] + days.filter { $0 != "d05" }, ["L3", "S1"] + Array(repeating: "", count: 30))
+        #expect(throws: InputError.self) { _ = try MappedReader(mapping: mapping, url: c, file: "2024-05.csv", reusing: second) }
+        do { _ = try MappedReader(mapping: mapping, url: c, file: "2024-05.csv", reusing: second) } catch let e as InputError {
+            #expect(e.column == "d05")
+        }
+        // A file whose name does not carry the month: the path's value is the file's own.
+        let d = try write(dir, "march.csv", ["learner_id", "school_code"] + days, ["L1", "S1"] + marks1)
+        #expect(throws: InputError.self) { _ = try MappedReader(mapping: mapping, url: d, file: "march.csv", reusing: second) }
+    }
+}

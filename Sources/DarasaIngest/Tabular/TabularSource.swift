@@ -116,6 +116,8 @@ extension CSVRecord {
 /// position ("column 7") so that they can still be named in a message.
 func cleanHeader(_ names: [String]) -> [String] {
     names.enumerated().map { i, n in
+        // Most names need nothing done: printable ASCII at both ends (no space, no BOM).
+        if let a = n.utf8.first, let b = n.utf8.last, a > 32 && a < 127 && b > 32 && b < 127 { return n }
         var t = n.trimmingCharacters(in: .whitespacesAndNewlines)
         if t.hasPrefix("\u{FEFF}") { t.removeFirst() }
         return t.isEmpty ? "column \(i + 1)" : t
