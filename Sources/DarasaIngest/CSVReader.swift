@@ -62,22 +62,24 @@ public struct CSVRecord: Sendable {
         try bytes.withUnsafeBufferPointer { b in try ends.withUnsafeBufferPointer { e in try body(b, e) } }
     }
 
-    /// Field `i` without leading or trailing ASCII spaces and tabs ("" when absent).
-    public func trimmed(_ i: Int) -> String {
-        guard i >= 0, i < ends.count else { return "" }
+    /// The bytes of field `i` without leading or trailing ASCII spaces and tabs (i must exist).
+    private func trimmedRange(_ i: Int) -> Range<Int> {
         var r = range(i)
         while r.lowerBound < r.upperBound, bytes[r.lowerBound] == 32 || bytes[r.lowerBound] == 9 { r = (r.lowerBound + 1)..<r.upperBound }
         while r.lowerBound < r.upperBound, bytes[r.upperBound - 1] == 32 || bytes[r.upperBound - 1] == 9 { r = r.lowerBound..<(r.upperBound - 1) }
-        return String(decoding: bytes[r], as: UTF8.self)
+        return r
+    }
+
+    /// Field `i` without leading or trailing ASCII spaces and tabs ("" when absent).
+    public func trimmed(_ i: Int) -> String {
+        guard i >= 0, i < ends.count else { return "" }
+        return String(decoding: bytes[trimmedRange(i)], as: UTF8.self)
     }
 
     /// True when field `i`, trimmed as `trimmed(i)` trims it, is `other` (without building a String).
     public func equals(trimmed i: Int, _ other: String) -> Bool {
         guard i >= 0, i < ends.count else { return other.isEmpty }
-        var r = range(i)
-        while r.lowerBound < r.upperBound, bytes[r.lowerBound] == 32 || bytes[r.lowerBound] == 9 { r = (r.lowerBound + 1)..<r.upperBound }
-        while r.lowerBound < r.upperBound, bytes[r.upperBound - 1] == 32 || bytes[r.upperBound - 1] == 9 { r = r.lowerBound..<(r.upperBound - 1) }
-        return bytes[r].elementsEqual(other.utf8)
+        return bytes[trimmedRange(i)].elementsEqual(other.utf8)
     }
 
     /// True when field `i` holds exactly `other`'s bytes.
