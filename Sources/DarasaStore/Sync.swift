@@ -395,6 +395,8 @@ extension DarasaStore {
     static let chunk = 5_000
     /// A month row as sync writes it: the register's columns and the time of its latest mark.
     static let monthColumns = RecordRows.attendanceColumns("learner_id") + ["latest_mark_at"]
+    /// What an upsert of a stored month row changes: the marks, their counts, provenance and latest mark.
+    static let monthUpdate = monthColumns.filter { !["learner_id", "school_id", "year_id", "year", "month"].contains($0) }
 
     static func applyMarks(_ marks: [(learner: Int64, school: Int64, day: Day, mark: AttendanceMark, at: Int64, id: String, file: Int64, user: String)],
                            conn: any SQLConnection, lookup: YearLookup) async throws {
@@ -439,7 +441,8 @@ extension DarasaStore {
         }.map(\.key)
         // Looked up by the whole key (learner, school, day), one seek each: by learner and a list of
         // days, each learner's every mark was read (4–5 ms a commit at 10,000 devices).
-        let keys = contested.sorted { ($0.learner, $0.school, $0.day) < ($1.learner, $1.school, $1.day) }
+        // In the history's key order (school, day, learner): the seeks walk its pages forwards.
+        let keys = contested.sorted { ($0.school, $0.day, $0.learner) < ($1.school, $1.day, $1.learner) }
         for part in stride(from: 0, to: keys.count, by: chunk / 3) {
             let slice = keys[part..<min(keys.count, part + chunk / 3)]
             for r in try await conn.query("""
@@ -480,9 +483,11 @@ extension DarasaStore {
         }
         // Months stored already are updated in place, new ones inserted: one statement for all.
         // (Marks that lost to the history are at or before the stored latest, so the month's
-        // latest stays an upper bound of every kept mark.)
+        // latest stays an upper bound of every kept mark.) The school year is left as it is: it
+        // follows from the key's year and month, and setting it, even to the same value, made
+        // SQLite rewrite the row's entry in the index by school and year.
         try await conn.bulkUpsert(table: "learner_attendance", columns: monthColumns, conflict: ["learner_id", "school_id", "year", "month"],
-                                  update: Array(monthColumns.dropFirst(2).filter { $0 != "year" && $0 != "month" }), rows: rows)
+                                  update: Self.monthUpdate, rows: rows)
     }
 
     /// Puts schools on the summary queue, merged with what is queued for them already. Each

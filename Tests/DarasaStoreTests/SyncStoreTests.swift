@@ -121,4 +121,50 @@ import Testing
             try await store.database.execute("INSERT INTO sync_records (record_id, device_id, batch_id, user_name, kind, received_at, status) VALUES ('rec-a-000001', 'x', 'y', 'z', 'attendance', 0, 'stored')", [])
         }
     }
+
+    /// Migration 0018 keys the marks' history by school, day and learner (a pushed register's
+    /// marks side by side) and drops sync_records' unread index by device: a database migrated
+    /// over it keeps every mark, and latest-mark-wins still finds the history by its key.
+    @Test(arguments: TestEngine.available)
+    func theMarksHistoryKeepsItsRowsWhenKeyedByClassDay(engine: TestEngine) async throws {
+        let store = try await engine.makeStore()
+        defer { Task { await store.close() } }
+        try await TinyCountry.load(into: store)
+        let push = SyncPush(deviceID: "tablet-a-01", batchID: "batch-a-0001", permissions: Self.teacher, items: [
+            mark("rec-a-000001", 1, .absent, at: 2_000), mark("rec-a-000002", 2, .late, at: 2_000),
+        ])
+        _ = try await store.applySync([push], now: Self.now)
+        // The layout before 0018: keyed by learner first, with the index by device.
+        for statement in [
+            """
+            CREATE TABLE attendance_marks_old (
+              learner_id BIGINT NOT NULL, school_id BIGINT NOT NULL, day TEXT NOT NULL, mark TEXT NOT NULL,
+              marked_at BIGINT NOT NULL, user_name TEXT NOT NULL, record_id TEXT NOT NULL,
+              PRIMARY KEY (learner_id, school_id, day, record_id))
+            """,
+            "INSERT INTO attendance_marks_old SELECT learner_id, school_id, day, mark, marked_at, user_name, record_id FROM attendance_marks",
+            "DROP TABLE attendance_marks",
+            "ALTER TABLE attendance_marks_old RENAME TO attendance_marks",
+            "CREATE INDEX sync_records_device ON sync_records (device_id, batch_id)",
+            "DELETE FROM schema_migrations WHERE name = '0018_attendance_marks_by_class_day'",
+        ] { try await store.database.execute(statement, []) }
+        #expect(try await store.migrate() == ["0018_attendance_marks_by_class_day"])
+        #expect(try await store.database.scalarInt("SELECT COUNT(*) FROM attendance_marks WHERE marked_at = 2000") == 2)
+        let layout = engine == .sqlite
+            ? "SELECT sql FROM sqlite_master WHERE name = 'attendance_marks' OR name = 'sync_records_device'"
+            : "SELECT indexdef FROM pg_indexes WHERE schemaname = current_schema() AND (tablename = 'attendance_marks' OR indexname = 'sync_records_device')"
+        let ddl = try await store.database.query(layout, []).compactMap { $0.text(0) }
+        #expect(ddl.count == 1)
+        #expect(ddl.first?.contains("(school_id, day, learner_id, record_id)") == true)
+        if engine == .sqlite { #expect(ddl.first?.hasSuffix("WITHOUT ROWID") == true) }
+        // A replay is a duplicate; an earlier mark from another device loses to the history; a later one wins.
+        #expect(try await store.applySync([push], now: Self.now)[0].map(\.status) == [.duplicate, .duplicate])
+        let other = SyncPush(deviceID: "tablet-b-01", batchID: "batch-b-0001", permissions: Self.teacher, items: [
+            mark("rec-b-000001", 1, .present, at: 1_000), mark("rec-b-000002", 2, .present, at: 3_000),
+        ])
+        #expect(try await store.applySync([other], now: Self.now)[0].map(\.status) == [.stored, .stored])
+        let marks = try await store.marks(schoolID: TinyCountry.s1, day: Self.monday, learners: [LearnerID(1), LearnerID(2)])
+        #expect(marks[LearnerID(1)] == .absent)
+        #expect(marks[LearnerID(2)] == .present)
+    }
 }
