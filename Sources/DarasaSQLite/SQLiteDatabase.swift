@@ -1,3 +1,4 @@
+import DarasaCore
 import DarasaStore
 import Foundation
 import GRDB
@@ -118,18 +119,34 @@ public final class SQLiteDatabase: SQLDatabase {
 
     public func transaction<T: Sendable>(_ body: @Sendable (any SQLConnection) async throws -> T) async throws -> T {
         try await gate.withLock {
-            try await self.mapErrors { try await self.pool.writeWithoutTransaction { db in try db.execute(sql: "BEGIN IMMEDIATE") } }
+            try await self.mapErrors { try await self.write { db in try db.execute(sql: "BEGIN IMMEDIATE") } }
             do {
                 let result = try await body(Transaction(database: self))
-                try await self.mapErrors { try await self.pool.writeWithoutTransaction { db in try db.execute(sql: "COMMIT") } }
+                try await self.mapErrors { try await self.write { db in try db.execute(sql: "COMMIT") } }
                 return result
             } catch {
-                try? await self.pool.writeWithoutTransaction { db in
+                try? await self.write { db in
                     if db.isInsideTransaction { try db.execute(sql: "ROLLBACK") }
                 }
                 throw error
             }
         }
+    }
+
+    /// Runs `work` on the writer connection. On a thread of its own (the sync writer's,
+    /// `DedicatedThreadExecutor`) it runs right there, blocking that thread: GRDB's async call
+    /// queues the work for another thread and the caller's continuation for a third, two waits
+    /// in the kernel's run queue per statement, most of a sync commit's time under load
+    /// (docs/sync.md, "Group commit"). Anywhere else it is GRDB's async call, which blocks no
+    /// thread of the shared pool.
+    func write<T: Sendable>(_ work: @Sendable (Database) throws -> T) async throws -> T {
+        if DedicatedThreadExecutor.isCurrentThread { return try writeHere(work) }
+        return try await pool.writeWithoutTransaction(work)
+    }
+
+    /// GRDB's blocking call (not async, so that it is the overload chosen).
+    private func writeHere<T>(_ work: (Database) throws -> T) throws -> T {
+        try pool.writeWithoutTransaction(work)
     }
 
     /// A connection inside an open transaction: every statement runs on the writer connection.
@@ -138,20 +155,20 @@ public final class SQLiteDatabase: SQLDatabase {
         var dialect: SQLDialect { .sqlite }
 
         func query(_ sql: String, _ arguments: [SQLValue]) async throws -> [SQLRow] {
-            try await database.mapErrors { try await database.pool.writeWithoutTransaction { db in try SQLiteDatabase.query(db, sql, arguments) } }
+            try await database.mapErrors { try await database.write { db in try SQLiteDatabase.query(db, sql, arguments) } }
         }
         func execute(_ sql: String, _ arguments: [SQLValue]) async throws {
-            try await database.mapErrors { try await database.pool.writeWithoutTransaction { db in try SQLiteDatabase.execute(db, sql, arguments) } }
+            try await database.mapErrors { try await database.write { db in try SQLiteDatabase.execute(db, sql, arguments) } }
         }
         func bulkInsert(table: String, columns: [String], rows: [[SQLValue]]) async throws {
             try await database.mapErrors {
-                try await database.pool.writeWithoutTransaction { db in try SQLiteDatabase.bulkInsert(db, table, columns, rows) }
+                try await database.write { db in try SQLiteDatabase.bulkInsert(db, table, columns, rows) }
             }
         }
         func bulkUpsert(table: String, columns: [String], conflict: [String], update: [String], rows: [[SQLValue]]) async throws {
             let clause = SQLDialect.upsertClause(conflict: conflict, update: update)
             try await database.mapErrors {
-                try await database.pool.writeWithoutTransaction { db in try SQLiteDatabase.bulkInsert(db, table, columns, rows, suffix: clause) }
+                try await database.write { db in try SQLiteDatabase.bulkInsert(db, table, columns, rows, suffix: clause) }
             }
         }
     }

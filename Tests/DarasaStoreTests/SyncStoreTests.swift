@@ -167,4 +167,37 @@ import Testing
         #expect(marks[LearnerID(1)] == .absent)
         #expect(marks[LearnerID(2)] == .present)
     }
+
+    /// The server runs its commits on the writer's own thread (`DedicatedThreadExecutor`), where
+    /// SQLite's statements run right there rather than through GRDB's queue: the same pushes get
+    /// the same answers and leave the same rows, and a transaction that fails there leaves nothing.
+    @Test(arguments: TestEngine.available)
+    func aCommitOnTheWritersThreadStoresWhatItStoresAnywhere(engine: TestEngine) async throws {
+        let store = try await engine.makeStore()
+        defer { Task { await store.close() } }
+        try await TinyCountry.load(into: store)
+        let writer = DedicatedThreadExecutor(name: "darasa-test-writer")
+        let a = SyncPush(deviceID: "tablet-a-01", batchID: "batch-a-0001", permissions: Self.teacher, items: [
+            mark("rec-a-000001", 1, .absent, at: 2_000), mark("rec-a-000002", 2, .late, at: 2_000),
+        ])
+        let first = try await Task(executorPreference: writer) { try await store.applySync([a], now: Self.now) }.value
+        #expect(first[0].map(\.status) == [.stored, .stored])
+        #expect(try await store.applySync([a], now: Self.now)[0].map(\.status) == [.duplicate, .duplicate])
+        let marks = try await store.marks(schoolID: TinyCountry.s1, day: Self.monday, learners: [LearnerID(1), LearnerID(2)])
+        #expect(marks[LearnerID(1)] == .absent)
+        #expect(marks[LearnerID(2)] == .late)
+        #expect(try await store.database.scalarInt("SELECT COUNT(*) FROM sync_records") == 2)
+        await #expect(throws: StoreError.self) {
+            try await Task(executorPreference: writer) {
+                try await store.database.transaction { conn in
+                    try await conn.execute("INSERT INTO summary_dirty (school_id, tables, seq) VALUES (999999, 'all', 1)", [])
+                    try await conn.execute("INSERT INTO no_such_table VALUES (1)", [])
+                }
+            }.value
+        }
+        #expect(try await store.database.scalarInt("SELECT COUNT(*) FROM summary_dirty WHERE school_id = 999999") == 0)
+        // The writer still works after the failure.
+        let b = SyncPush(deviceID: "tablet-a-01", batchID: "batch-a-0002", permissions: Self.teacher, items: [mark("rec-a-000003", 1, .present, at: 3_000)])
+        #expect(try await Task(executorPreference: writer) { try await store.applySync([b], now: Self.now) }.value[0].map(\.status) == [.stored])
+    }
 }

@@ -22,6 +22,8 @@ actor SyncCommitter {
     let referenceSeconds = 5
 
     let activity: SyncActivity
+    /// The thread the commits run on, one for the process (`DedicatedThreadExecutor`).
+    static let writer = DedicatedThreadExecutor(name: "darasa-sync-writer")
 
     init(store: DarasaStore, activity: SyncActivity = SyncActivity()) {
         self.store = store
@@ -37,8 +39,9 @@ actor SyncCommitter {
             queue.append((push, continuation))
             if !writing {
                 writing = true
-                // High priority: the commit's awaits resume ahead of the requests queued behind it (docs/sync.md).
-                Task(priority: .high) { await self.drain() }
+                // On the writer's own thread: each of the commit's awaits resumes at once instead
+                // of waiting on the shared pool behind requests being decoded (docs/sync.md).
+                Task(executorPreference: Self.writer, priority: .high) { await self.drain() }
             }
         }
     }
