@@ -26,8 +26,11 @@ struct BenchSync: AsyncParsableCommand {
     @Option(help: "Batches each device pushes (one class register for one day each).")
     var batches: Int = 2
 
+    /// How bursty the load is: by Little's law a batch's mean latency is the pushes in flight
+    /// over the pushes answered a second, so at 200 in flight p99 ≤ 200 ms needs well over 1,000
+    /// batches (57,000 records) a second. 100 (200 before stop 18): docs/sync.md, "Load test".
     @Option(help: "Devices pushing at the same moment (open connections).")
-    var concurrency: Int = 200
+    var concurrency: Int = 100
 
     @Option(help: "Share of batches sent a second time (a lost acknowledgement); every record in them must come back as a duplicate.")
     var replay: Double = 0.02
