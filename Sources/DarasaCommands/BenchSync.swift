@@ -28,9 +28,10 @@ struct BenchSync: AsyncParsableCommand {
 
     /// How bursty the load is: by Little's law a batch's mean latency is the pushes in flight
     /// over the pushes answered a second, so at 200 in flight p99 ≤ 200 ms needs well over 1,000
-    /// batches (57,000 records) a second. 100 (200 before stop 18): docs/sync.md, "Load test".
+    /// batches (57,000 records) a second (docs/sync.md, "Load test"; bench/README.md gives 50,
+    /// 100 and 200).
     @Option(help: "Devices pushing at the same moment (open connections).")
-    var concurrency: Int = 100
+    var concurrency: Int = 200
 
     @Option(help: "Share of batches sent a second time (a lost acknowledgement); every record in them must come back as a duplicate.")
     var replay: Double = 0.02
