@@ -107,6 +107,9 @@ enum SummarySQL {
                                          "summary_school_year", "summary_attendance_month", "summary_learner_cube",
                                          "summary_learning_cube"]
 
+    /// The summaries a register feeds (`tables(for: .learnerAttendance)`).
+    static let attendanceTables: Set<String> = tables(for: .learnerAttendance([])) ?? []
+
     /// The summaries that depend on a kind of record (nil: all of them — learners and enrolments
     /// feed every summary through sex, grade and disability).
     static func tables(for batch: RecordBatch) -> Set<String>? {
@@ -144,9 +147,14 @@ enum SummarySQL {
         }
         // " AND <alias>year_id = N" when one year is refreshed (an integer, never user text).
         func inYear(_ alias: String = "") -> String { year.map { " AND \(alias)year_id = \($0)" } ?? "" }
+        // Only registers changed: the learner cube keeps its rows and has its attendance columns
+        // added up again (`learnerCubeAttendance`); its other columns come from enrolments and
+        // assessments, which did not change.
+        let cubeAttendanceOnly = want.contains("summary_learner_cube") && want.isSubset(of: attendanceTables)
         for table in ["summary_enrolment", "summary_attendance", "summary_learner_year", "summary_assessed",
                       "summary_teacher_attendance", "summary_learning", "summary_attendance_year", "summary_school_year",
                       "summary_attendance_month", "summary_learner_cube", "summary_learning_cube"] where want.contains(table) {
+            if table == "summary_learner_cube" && cubeAttendanceOnly { continue }
             try await conn.execute("DELETE FROM \(table) WHERE school_id IN \(touched)\(inYear())", [])
         }
         if want.contains("summary_enrolment") { try await conn.execute("""
@@ -229,7 +237,9 @@ enum SummarySQL {
             WHERE r.school_id IN \(touched)\(inYear("r."))
             GROUP BY r.school_id, r.year_id, r.instrument_id, r.subtask_code, r.grade, l.sex
             """, []) }
-        if want.contains("summary_learner_cube") { try await conn.execute(learnerCube(touched, year: inYear()), []) }
+        if cubeAttendanceOnly {
+            for statement in learnerCubeAttendance(touched, year: year) { try await conn.execute(statement, []) }
+        } else if want.contains("summary_learner_cube") { try await conn.execute(learnerCube(touched, year: inYear()), []) }
         if want.contains("summary_learning_cube") { try await conn.execute(learningCube(touched, year: inYear("r.")), []) }
         if want.contains("summary_teacher_attendance") { try await conn.execute("""
             INSERT INTO summary_teacher_attendance (school_id, year_id, teachers, recorded_days, present_days)
@@ -292,6 +302,43 @@ extension SummarySQL {
         JOIN learners l ON l.id = x.learner_id JOIN academic_years y ON y.id = x.year_id
         GROUP BY x.school_id, x.year_id, x.grade, l.sex, \(disability), \(age), COALESCE(l.home_language, '')
         """
+    }
+
+    /// The learner cube's attendance columns added up again from `summary_learner_year`, when
+    /// only registers changed; the rest of each row (enrolment, flows, assessed) stays. The same
+    /// rows as `learnerCube` gives, without its union of three sources and its look-up of last
+    /// year's grade for every enrolment. A profile whose only learners had registers here and
+    /// have none now goes, as it would in a rebuild: the rows are first marked (`attending` −1),
+    /// the upsert writes every profile that has registers, and a marked row with no enrolled and
+    /// no assessed learner left is deleted. Runs after `summary_learner_year`.
+    static func learnerCubeAttendance(_ touched: String, year yearID: Int? = nil) -> [String] {
+        // " AND year_id = N" (an integer, never user text).
+        func year(_ alias: String = "") -> String { yearID.map { " AND \(alias)year_id = \($0)" } ?? "" }
+        let cells = "school_id, year_id, grade, sex, disability, age, language"
+        let sums = ["attending", "recorded_days", "present_days", "absent_days", "chronic_base", "chronically_absent"]
+        return [
+            """
+            UPDATE summary_learner_cube SET attending = -1, recorded_days = 0, present_days = 0, absent_days = 0,
+                   chronic_base = 0, chronically_absent = 0
+            WHERE school_id IN \(touched)\(year())
+            """,
+            """
+            INSERT INTO summary_learner_cube (\(cells), learners, enrolled, active, new_entrants, repeaters, promoted, repeating,
+                                              dropped_out, completed, transferred_out, \(sums.joined(separator: ", ")), assessed)
+            SELECT a.school_id, a.year_id, COALESCE(e.grade, 0), l.sex, \(disability), \(age), COALESCE(l.home_language, ''),
+                   0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+                   SUM(CASE WHEN a.recorded_days > 0 THEN 1 ELSE 0 END), SUM(a.recorded_days), SUM(a.present_days), SUM(a.absent_days),
+                   SUM(CASE WHEN a.recorded_days > 30 THEN 1 ELSE 0 END),
+                   SUM(CASE WHEN a.recorded_days > 30 AND a.absent_days * 10 >= a.recorded_days THEN 1 ELSE 0 END), 0
+            FROM summary_learner_year a JOIN learners l ON l.id = a.learner_id JOIN academic_years y ON y.id = a.year_id
+            LEFT JOIN enrolments e ON e.learner_id = a.learner_id AND e.school_id = a.school_id AND e.year_id = a.year_id
+            WHERE a.school_id IN \(touched)\(year("a."))
+            GROUP BY a.school_id, a.year_id, COALESCE(e.grade, 0), l.sex, \(disability), \(age), COALESCE(l.home_language, '')
+            ON CONFLICT (\(cells)) DO UPDATE SET \(sums.map { "\($0) = excluded.\($0)" }.joined(separator: ", "))
+            """,
+            "DELETE FROM summary_learner_cube WHERE school_id IN \(touched)\(year()) AND attending = -1 AND learners = 0 AND assessed = 0",
+            "UPDATE summary_learner_cube SET attending = 0 WHERE school_id IN \(touched)\(year()) AND attending = -1",
+        ]
     }
 
     /// One row per school, year, month of assessment, instrument, subtask, mode, learner profile,

@@ -92,6 +92,14 @@ import Testing
         #expect(r.addsUp && r.rowsRead == lines.count - 1)
         #expect(r.updated == 1 && r.quarantined == 1 && r.stored == 0 && r.unchanged == lines.count - 3, "\(r.summary)")
         #expect(r.sampleProblems.contains { $0.contains("no learner with the oneroster key 00000000-0000-4000-8000-000000000000") }, "\(r.sampleProblems)")
+        // Only registers changed, so the learner cube had its attendance added up again in place
+        // (SummarySQL.learnerCubeAttendance): the same rows as rebuilding every summary gives.
+        let cube = "SELECT * FROM summary_learner_cube ORDER BY school_id, year_id, grade, sex, disability, age, language"
+        let inPlace = try await store.database.query(cube).map { $0.values.map { "\($0)" }.joined(separator: ",") }
+        #expect(inPlace.count > 50)
+        try await store.rebuildSummaries()
+        let rebuilt = try await store.database.query(cube).map { $0.values.map { "\($0)" }.joined(separator: ",") }
+        #expect(inPlace == rebuilt)
     }
 
     @Test(arguments: TestEngine.available)
@@ -224,7 +232,8 @@ import Testing
         func snapshot() async throws -> [String] {
             var out: [String] = []
             for (table, order) in [("summary_attendance", "school_id, year_id, year, month, grade, sex"), ("summary_learner_year", "learner_id, school_id, year_id"),
-                                   ("summary_attendance_year", "school_id, year_id, grade, sex"), ("summary_school_year", "school_id, year_id")] {
+                                   ("summary_attendance_year", "school_id, year_id, grade, sex"), ("summary_school_year", "school_id, year_id"),
+                                   ("summary_learner_cube", "school_id, year_id, grade, sex, disability, age, language")] {
                 for r in try await store.database.query("SELECT * FROM \(table) ORDER BY \(order)") {
                     out.append(table + ":" + r.values.map { "\($0)" }.joined(separator: ","))
                 }
