@@ -238,7 +238,7 @@ enum SummarySQL {
             GROUP BY r.school_id, r.year_id, r.instrument_id, r.subtask_code, r.grade, l.sex
             """, []) }
         if cubeAttendanceOnly {
-            for statement in learnerCubeAttendance(touched, year: year) { try await conn.execute(statement, []) }
+            for statement in learnerCubeAttendance(touched, year: inYear) { try await conn.execute(statement, []) }
         } else if want.contains("summary_learner_cube") { try await conn.execute(learnerCube(touched, year: inYear()), []) }
         if want.contains("summary_learning_cube") { try await conn.execute(learningCube(touched, year: inYear("r.")), []) }
         if want.contains("summary_teacher_attendance") { try await conn.execute("""
@@ -307,20 +307,18 @@ extension SummarySQL {
     /// The learner cube's attendance columns added up again from `summary_learner_year`, when
     /// only registers changed; the rest of each row (enrolment, flows, assessed) stays. The same
     /// rows as `learnerCube` gives, without its union of three sources and its look-up of last
-    /// year's grade for every enrolment. A profile whose only learners had registers here and
-    /// have none now goes, as it would in a rebuild: the rows are first marked (`attending` −1),
-    /// the upsert writes every profile that has registers, and a marked row with no enrolled and
-    /// no assessed learner left is deleted. Runs after `summary_learner_year`.
-    static func learnerCubeAttendance(_ touched: String, year yearID: Int? = nil) -> [String] {
-        // " AND year_id = N" (an integer, never user text).
-        func year(_ alias: String = "") -> String { yearID.map { " AND \(alias)year_id = \($0)" } ?? "" }
+    /// year's grade for every enrolment: a row with no enrolled and no assessed learner exists
+    /// only through registers, so it goes and the upsert writes it again if it still has some;
+    /// the other rows have their attendance set to zero and then added up. Runs after
+    /// `summary_learner_year`. `year(alias)`: " AND <alias>year_id = N", or "" for every year.
+    static func learnerCubeAttendance(_ touched: String, year: (String) -> String) -> [String] {
         let cells = "school_id, year_id, grade, sex, disability, age, language"
         let sums = ["attending", "recorded_days", "present_days", "absent_days", "chronic_base", "chronically_absent"]
         return [
+            "DELETE FROM summary_learner_cube WHERE school_id IN \(touched)\(year("")) AND learners = 0 AND assessed = 0",
             """
-            UPDATE summary_learner_cube SET attending = -1, recorded_days = 0, present_days = 0, absent_days = 0,
-                   chronic_base = 0, chronically_absent = 0
-            WHERE school_id IN \(touched)\(year())
+            UPDATE summary_learner_cube SET \(sums.map { "\($0) = 0" }.joined(separator: ", "))
+            WHERE school_id IN \(touched)\(year(""))
             """,
             """
             INSERT INTO summary_learner_cube (\(cells), learners, enrolled, active, new_entrants, repeaters, promoted, repeating,
@@ -336,8 +334,6 @@ extension SummarySQL {
             GROUP BY a.school_id, a.year_id, COALESCE(e.grade, 0), l.sex, \(disability), \(age), COALESCE(l.home_language, '')
             ON CONFLICT (\(cells)) DO UPDATE SET \(sums.map { "\($0) = excluded.\($0)" }.joined(separator: ", "))
             """,
-            "DELETE FROM summary_learner_cube WHERE school_id IN \(touched)\(year()) AND attending = -1 AND learners = 0 AND assessed = 0",
-            "UPDATE summary_learner_cube SET attending = 0 WHERE school_id IN \(touched)\(year()) AND attending = -1",
         ]
     }
 
