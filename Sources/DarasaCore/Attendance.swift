@@ -56,9 +56,7 @@ public struct MonthMarks: Hashable, Codable, Sendable {
 
     /// True when no day carries two marks (the invariant `set` keeps; checked on ingest).
     public var isConsistent: Bool {
-        let all = [present, absent, late, excused]
-        for i in 0..<all.count { for j in (i + 1)..<all.count where all[i] & all[j] != 0 { return false } }
-        return true
+        (present & (absent | late | excused)) | (absent & (late | excused)) | (late & excused) == 0
     }
 }
 

@@ -235,6 +235,9 @@ public struct Importer: Sendable {
                 await run.abandon()
                 throw error
             }
+            if ProcessInfo.processInfo.environment["DARASA_TIMINGS"] == "1", run.mergeWait > .zero {
+                FileHandle.standardError.write(Data("import \(mapping.name): reading waited \(run.mergeWait) for register merges\n".utf8))
+            }
         }
         let rows = try await store.database.query("""
             SELECT rows_read, rows_stored, rows_updated, rows_unchanged, rows_quarantined, rows_skipped, rows_deleted FROM import_batches WHERE id = ?
@@ -265,6 +268,8 @@ final class ImportRun: @unchecked Sendable {
     let progress: (@Sendable (ImportProgress) -> Void)?
     let started: Date
     let bytesTotal: Int64
+    /// Each file's size when the import began (for progress, without asking the disk again).
+    let fileSizes: [Int64]
 
     var schools: [String: Int64] = [:]
     var ownKeys: [String: Int64] = [:]
@@ -276,7 +281,11 @@ final class ImportRun: @unchecked Sendable {
     var postings: [Int64: [(school: Int64, start: Day, end: Day?)]] = [:]
     var years: Set<Int> = []
     var seen: [String: (file: String, row: Int)] = [:]
-    var seenMonths: Set<MonthKey> = []
+    /// Register rows taken so far, by school and month, then learner. A register file holds one
+    /// school's month, so the set being filled is that file's (`takenMonth`): small and in cache,
+    /// where one set over the whole import grew to millions of entries and cost a tenth of the time.
+    var seenMonths: [SchoolMonth: Set<Int64>] = [:]
+    var takenMonth: (key: SchoolMonth, learners: Set<Int64>)?
     var lastSchool: (code: String, id: Int64) = ("", 0)
 
     var read = 0, quarantinedRows = 0, skipped = 0, deleted = 0
@@ -321,6 +330,17 @@ final class ImportRun: @unchecked Sendable {
     var areas: [String: Int64] = [:]
 
     struct MonthKey: Hashable { var person: Int64; var school: Int64; var year: Int; var month: Int }
+    struct SchoolMonth: Hashable { var school: Int64; var year: Int; var month: Int }
+
+    /// Whether this is the first register row for the learner at the school in the month.
+    func firstRegisterRow(learner: Int64, school: Int64, year: Int, month: Int) -> Bool {
+        let key = SchoolMonth(school: school, year: year, month: month)
+        if takenMonth?.key != key {
+            if let t = takenMonth { seenMonths[t.key] = t.learners }
+            takenMonth = (key, seenMonths.removeValue(forKey: key) ?? [])
+        }
+        return takenMonth!.learners.insert(learner).inserted
+    }
 
     init(mapping: Mapping, writer: BatchWriter, chunkSize: Int, files: [ImportFile],
          progress: (@Sendable (ImportProgress) -> Void)?, started: Date) {
@@ -330,7 +350,8 @@ final class ImportRun: @unchecked Sendable {
         self.files = files
         self.progress = progress
         self.started = started
-        bytesTotal = files.reduce(0) { $0 + Int64((try? FileManager.default.attributesOfItem(atPath: $1.url.path)[.size] as? Int) ?? 0) }
+        fileSizes = files.map { Int64((try? FileManager.default.attributesOfItem(atPath: $0.url.path)[.size] as? Int) ?? 0) }
+        bytesTotal = fileSizes.reduce(0, +)
     }
 
     func prepare() async throws {
@@ -348,7 +369,6 @@ final class ImportRun: @unchecked Sendable {
             let s = mapping.fields["learner"]?.keySource ?? mapping.source
             try await reference("learner", .learner, source: s)
             // A register row is about 110 bytes: size the repeat check once, not by doubling.
-            if mapping.target == .learnerAttendance { seenMonths.reserveCapacity(Int(min(bytesTotal / 100, 50_000_000))) }
         case .teacherAttendance:
             let s = mapping.fields["teacher"]?.keySource ?? mapping.source
             try await reference("teacher", .teacher, source: s)
@@ -447,7 +467,7 @@ final class ImportRun: @unchecked Sendable {
             }
         }
         skipped += reader.skipped
-        bytesDone += Int64((try? FileManager.default.attributesOfItem(atPath: f.url.path)[.size] as? Int) ?? 0)
+        bytesDone += index < fileSizes.count ? fileSizes[index] : 0
         progress?(ImportProgress(file: f.name, filesDone: index + 1, filesTotal: files.count, bytesDone: bytesDone,
                                  bytesTotal: bytesTotal, rows: read, elapsed: Date().timeIntervalSince(started)))
     }
@@ -548,8 +568,12 @@ final class ImportRun: @unchecked Sendable {
     func settle() async throws {
         guard let task = inFlight else { return }
         inFlight = nil
+        let t0 = ContinuousClock.now
         counts = counts + (try await task.value)
+        mergeWait += ContinuousClock.now - t0
     }
+    /// How long reading waited for register merges (DARASA_TIMINGS shows it).
+    var mergeWait = Duration.zero
 
     /// Waits for the merge in flight without counting it, when the import stops on an error:
     /// the transaction must not roll back under a running statement.
@@ -761,7 +785,7 @@ final class ImportRun: @unchecked Sendable {
                                        fix: "Import that year's school calendar first, or check the month"))
             return
         }
-        guard seenMonths.insert(MonthKey(person: learner, school: school, year: month.year, month: month.month)).inserted else {
+        guard firstRegisterRow(learner: learner, school: school, year: month.year, month: month.month) else {
             problems.append(RowProblem(column: m.column(of: "learner"), value: "", reason: "this learner's register for \(month.year)-\(month.month < 10 ? "0" : "")\(month.month) appears again in this import",
                                        fix: "Keep one of the two rows"))
             return

@@ -124,6 +124,28 @@ public final class PostgresDatabase: SQLDatabase {
                 if buffer.readableBytes > 0 { try await writer.write(buffer) }
             }
         }
+        func bulkInsertIntegers(table: String, columns: [String], values: [Int64]) async throws {
+            let width = columns.count
+            guard width > 0 else { return }
+            try await connection.copyFrom(table: table, columns: columns, logger: logger) { writer in
+                var buffer = ByteBuffer()
+                buffer.reserveCapacity(1 << 16)
+                var start = 0
+                while start + width <= values.count {
+                    for i in 0..<width {
+                        if i > 0 { buffer.writeInteger(UInt8(ascii: "\t")) }
+                        CopyText.append(values[start + i], to: &buffer)
+                    }
+                    buffer.writeInteger(UInt8(ascii: "\n"))
+                    start += width
+                    if buffer.readableBytes >= 1 << 16 {
+                        try await writer.write(buffer)
+                        buffer.clear()
+                    }
+                }
+                if buffer.readableBytes > 0 { try await writer.write(buffer) }
+            }
+        }
         /// COPY is the fast way in but cannot upsert: the rows go into a temporary table shaped like
         /// `table` (made once per connection, emptied at every commit), then over in one statement.
         func bulkUpsert(table: String, columns: [String], conflict: [String], update: [String], rows: [[SQLValue]]) async throws {
@@ -227,6 +249,23 @@ public final class PostgresDatabase: SQLDatabase {
 
 /// PostgreSQL COPY text format: tab-separated, `\N` for NULL, backslash escapes.
 enum CopyText {
+    /// A whole number in decimal, written straight into the buffer (no string made).
+    static func append(_ value: Int64, to buffer: inout ByteBuffer) {
+        if value == 0 { buffer.writeInteger(UInt8(ascii: "0")); return }
+        if value < 0 { buffer.writeInteger(UInt8(ascii: "-")) }
+        var magnitude = value.magnitude
+        var digits: (UInt64, UInt64, UInt64) = (0, 0, 0)  // 20 digits at most, kept on the stack
+        var count = 0
+        withUnsafeMutableBytes(of: &digits) { d in
+            while magnitude > 0 {
+                d[count] = UInt8(ascii: "0") + UInt8(magnitude % 10)
+                magnitude /= 10
+                count += 1
+            }
+            for i in stride(from: count - 1, through: 0, by: -1) { buffer.writeInteger(d[i]) }
+        }
+    }
+
     static func append(_ row: [SQLValue], to buffer: inout ByteBuffer) {
         for (i, value) in row.enumerated() {
             if i > 0 { buffer.writeInteger(UInt8(ascii: "\t")) }

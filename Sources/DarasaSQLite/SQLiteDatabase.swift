@@ -165,6 +165,11 @@ public final class SQLiteDatabase: SQLDatabase {
                 try await database.write { db in try SQLiteDatabase.bulkInsert(db, table, columns, rows) }
             }
         }
+        func bulkInsertIntegers(table: String, columns: [String], values: [Int64]) async throws {
+            try await database.mapErrors {
+                try await database.write { db in try SQLiteDatabase.bulkInsertIntegers(db, table, columns, values) }
+            }
+        }
         func bulkUpsert(table: String, columns: [String], conflict: [String], update: [String], rows: [[SQLValue]]) async throws {
             let clause = SQLDialect.upsertClause(conflict: conflict, update: update)
             try await database.mapErrors {
@@ -256,6 +261,26 @@ public final class SQLiteDatabase: SQLDatabase {
             let rc = sqlite3_step(handle)
             if rc != SQLITE_DONE { throw stepError(db, handle, rc, statement.sql) }
             sqlite3_reset(handle)
+        }
+    }
+
+    /// Rows of whole numbers laid end to end (`SQLConnection.bulkInsertIntegers`), bound straight
+    /// from the buffer.
+    static func bulkInsertIntegers(_ db: Database, _ table: String, _ columns: [String], _ values: [Int64]) throws {
+        let width = columns.count
+        guard width > 0 else { return }
+        let placeholders = Array(repeating: "?", count: width).joined(separator: ", ")
+        let statement = try db.makeStatement(sql: "INSERT INTO \(table) (\(columns.joined(separator: ", "))) VALUES (\(placeholders))")
+        let handle = statement.sqliteStatement
+        try values.withUnsafeBufferPointer { v in
+            var start = 0
+            while start + width <= v.count {
+                for i in 0..<width { sqlite3_bind_int64(handle, Int32(i + 1), v[start + i]) }
+                let rc = sqlite3_step(handle)
+                if rc != SQLITE_DONE { throw stepError(db, handle, rc, statement.sql) }
+                sqlite3_reset(handle)
+                start += width
+            }
         }
     }
 

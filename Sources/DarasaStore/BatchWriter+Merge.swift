@@ -101,6 +101,15 @@ extension BatchWriter {
         if case .academicYears(let ys) = batch {
             for y in ys where !years.years.contains(where: { $0.id == y.id }) { years.years.append((y.id, y.start, y.end)) }
         }
+        if case .learnerAttendance(let months) = batch, only == nil, try await isEmptyAtStart("learner_attendance") {
+            counts = try await insertAttendance(months, fileID: fileID, files: perRecord, rows: rows,
+                                                total: weights.count == months.count ? weights.reduce(0, +) : months.count)
+            records += batch.count
+            touchedSchools.formUnion(RecordRows.touchedSchools(batch))
+            noteSummaries(batch)
+            attendanceLearners.formUnion(months.map(\.learnerID.rawValue))
+            return counts
+        }
         var tables = try RecordRows.rows(for: batch, fileID: fileID, sourceRows: rows, years: years).filter { only?.contains($0.table) ?? true }
         if let perRecord, !tables.isEmpty, let column = tables[0].columns.firstIndex(of: "file_id"), tables[0].rows.count == perRecord.count {
             for i in tables[0].rows.indices { tables[0].rows[i][column] = .int(perRecord[i]) }
@@ -126,12 +135,54 @@ extension BatchWriter {
         return counts
     }
 
+    /// Whether `table` had no rows when this batch began (its merges can then only insert).
+    private func isEmptyAtStart(_ table: String) async throws -> Bool {
+        if let known = emptyAtStart[table] { return known }
+        let empty = try await connection.query("SELECT 1 FROM \(table) LIMIT 1", []).isEmpty
+        emptyAtStart[table] = empty
+        return empty
+    }
+
+    /// Registers into a `learner_attendance` that was empty when the batch began (a country's
+    /// first load): nothing can match, so the rows go straight in, as whole numbers end to end
+    /// (`bulkInsertIntegers`), and the summaries' tally is counted from the records while the
+    /// database inserts them. Same rows, checks and counts as `mergeTable`'s insert.
+    private func insertAttendance(_ months: [LearnerAttendanceMonth], fileID: Int64, files: [Int64]?, rows: [Int],
+                                  total: Int) async throws -> MergeCounts {
+        let columns = RecordRows.attendanceColumns("learner_id")
+        var values: [Int64] = []
+        values.reserveCapacity(months.count * columns.count)
+        var yearIDs: [Int64] = []
+        yearIDs.reserveCapacity(months.count)
+        var last = SchoolYearKey(school: -1, year: -1)
+        for (i, m) in months.enumerated() {
+            let yearID = Int64(try RecordRows.yearID(m.year, m.month, years))
+            try RecordRows.checkConsistent(m.year, m.month, m.marks)
+            let k = m.marks
+            values.append(m.learnerID.rawValue); values.append(m.schoolID.rawValue); values.append(yearID)
+            values.append(Int64(m.year)); values.append(Int64(m.month))
+            values.append(Int64(k.present)); values.append(Int64(k.absent)); values.append(Int64(k.late)); values.append(Int64(k.excused))
+            values.append(Int64(k.recordedDays)); values.append(Int64(k.presentDays)); values.append(Int64(k.absentDays))
+            values.append(files.map { i < $0.count ? $0[i] : fileID } ?? fileID)
+            values.append(Int64(i < rows.count ? rows[i] : 0))
+            yearIDs.append(yearID)
+            if m.schoolID.rawValue != last.school || Int(yearID) != last.year {
+                last = SchoolYearKey(school: m.schoolID.rawValue, year: Int(yearID))
+                changedSchoolYears.insert(last)
+            }
+        }
+        if tallyValid && tally == nil { tally = try await AttendanceTally.load(connection) }
+        let c = connection, rowValues = values
+        async let inserted: Void = c.bulkInsertIntegers(table: "learner_attendance", columns: columns, values: rowValues)
+        if tallyValid, tally?.add(months, yearIDs: yearIDs) != true { tallyValid = false; tally = nil }
+        try await inserted
+        return MergeCounts(stored: total)
+    }
+
     private func mergeTable(_ t: TableRows, key: [String], weights: [Int]?, only: Set<String>?) async throws -> MergeCounts {
         let c = connection
         let total = weights?.reduce(0, +) ?? t.rows.count
-        if emptyAtStart[t.table] == nil {
-            emptyAtStart[t.table] = try await c.query("SELECT 1 FROM \(t.table) LIMIT 1", []).isEmpty
-        }
+        _ = try await isEmptyAtStart(t.table)
         let schoolColumn = t.columns.firstIndex(of: "school_id"), yearColumn = t.columns.firstIndex(of: "year_id")
         if t.table == "learner_attendance" {
             if emptyAtStart[t.table] == true, tallyValid {

@@ -415,18 +415,38 @@ struct AttendanceTally: Sendable {
               let ad = t.columns.firstIndex(of: "absent_days") else { return false }
         func int(_ v: SQLValue) -> Int64 { if case .int(let x) = v { return x }; return 0 }
         for row in t.rows {
-            let learner = int(row[l]), school = int(row[s]), yearID = int(row[y])
-            guard let isFemale = female[learner] else { return false }
-            let g = grade[EnrolmentKey(learner: learner, yearID: yearID, school: school)] ?? 0
-            let recorded = int(row[rd]), present = int(row[pd]), absent = int(row[ad])
-            let mk = MonthKey(school: school, yearID: yearID, year: int(row[yr]), month: int(row[m]), grade: g, female: isFemale)
-            let old = months[mk] ?? (0, 0, 0, 0)
-            months[mk] = (old.n + 1, old.recorded + recorded, old.present + present, old.absent + absent)
-            let lk = LearnerKey(learner: learner, school: school, yearID: yearID)
-            let o = learnerYears[lk] ?? (0, 0, 0)
-            learnerYears[lk] = (o.recorded + recorded, o.present + present, o.absent + absent)
+            guard add(learner: int(row[l]), school: int(row[s]), yearID: int(row[y]), year: int(row[yr]), month: int(row[m]),
+                      recorded: int(row[rd]), present: int(row[pd]), absent: int(row[ad])) else { return false }
         }
         return true
+    }
+
+    /// Adds learner-months, `yearIDs[i]` being month i's academic year.
+    mutating func add(_ a: [LearnerAttendanceMonth], yearIDs: [Int64]) -> Bool {
+        for (i, x) in a.enumerated() where i < yearIDs.count {
+            guard add(learner: x.learnerID.rawValue, school: x.schoolID.rawValue, yearID: yearIDs[i], year: Int64(x.year), month: Int64(x.month),
+                      recorded: Int64(x.marks.recordedDays), present: Int64(x.marks.presentDays), absent: Int64(x.marks.absentDays)) else { return false }
+        }
+        return a.count == yearIDs.count
+    }
+
+    private mutating func add(learner: Int64, school: Int64, yearID: Int64, year: Int64, month: Int64,
+                              recorded: Int64, present: Int64, absent: Int64) -> Bool {
+        guard let isFemale = female[learner] else { return false }
+        let g = grade[EnrolmentKey(learner: learner, yearID: yearID, school: school)] ?? 0
+        let mk = MonthKey(school: school, yearID: yearID, year: year, month: month, grade: g, female: isFemale)
+        // Updated in place (one hash per table and row, not a read and then a write).
+        Self.count(&months[mk, default: (0, 0, 0, 0)], recorded, present, absent)
+        Self.count(&learnerYears[LearnerKey(learner: learner, school: school, yearID: yearID), default: (0, 0, 0)], recorded, present, absent)
+        return true
+    }
+
+    private static func count(_ v: inout (n: Int64, recorded: Int64, present: Int64, absent: Int64), _ r: Int64, _ p: Int64, _ a: Int64) {
+        v.n += 1; v.recorded += r; v.present += p; v.absent += a
+    }
+
+    private static func count(_ v: inout (recorded: Int64, present: Int64, absent: Int64), _ r: Int64, _ p: Int64, _ a: Int64) {
+        v.recorded += r; v.present += p; v.absent += a
     }
 
     func monthRows() -> [[SQLValue]] {

@@ -203,14 +203,24 @@ enum RecordRows {
          "recorded_days", "present_days", "absent_days", "file_id", "src_row"]
     }
 
-    static func attendanceRow(_ person: Int64, _ school: SchoolID, _ year: Int, _ month: Int, _ m: MonthMarks,
-                              _ years: YearLookup) throws -> [SQLValue] {
+    /// The academic year a month of attendance falls in, or the error that refuses it.
+    static func yearID(_ year: Int, _ month: Int, _ years: YearLookup) throws -> Int {
         guard let yearID = years.yearID(year: year, month: month) else {
             throw StoreError(.invalid, "Attendance for \(year)-\(month < 10 ? "0" : "")\(month) falls outside every academic year loaded; load the school calendar for that year first.")
         }
+        return yearID
+    }
+
+    static func checkConsistent(_ year: Int, _ month: Int, _ m: MonthMarks) throws {
         guard m.isConsistent else {
             throw StoreError(.invalid, "An attendance record for \(year)-\(month) has two marks on the same day; each day takes one of present, absent, late or excused.")
         }
+    }
+
+    static func attendanceRow(_ person: Int64, _ school: SchoolID, _ year: Int, _ month: Int, _ m: MonthMarks,
+                              _ years: YearLookup) throws -> [SQLValue] {
+        let yearID = try yearID(year, month, years)
+        try checkConsistent(year, month, m)
         return [.int(person), .int(school.rawValue), .int(Int64(yearID)), .int(Int64(year)), .int(Int64(month)),
                 .int(Int64(m.present)), .int(Int64(m.absent)), .int(Int64(m.late)), .int(Int64(m.excused)),
                 .int(Int64(m.recordedDays)), .int(Int64(m.presentDays)), .int(Int64(m.absentDays))]

@@ -66,6 +66,19 @@ public protocol SQLConnection: Sendable {
     /// prepared `INSERT … ON CONFLICT DO UPDATE` bound per row; PostgreSQL: COPY into a temporary
     /// table, then one `INSERT … SELECT … ON CONFLICT DO UPDATE`.
     func bulkUpsert(table: String, columns: [String], conflict: [String], update: [String], rows: [[SQLValue]]) async throws
+    /// `bulkInsert` for rows of whole numbers only, laid end to end: row i is
+    /// `values[i * columns.count ..< (i + 1) * columns.count]`. Registers are millions of such
+    /// rows, and an array of values per row cost more than the insert itself.
+    func bulkInsertIntegers(table: String, columns: [String], values: [Int64]) async throws
+}
+
+extension SQLConnection {
+    public func bulkInsertIntegers(table: String, columns: [String], values: [Int64]) async throws {
+        let width = columns.count
+        guard width > 0 else { return }
+        let rows = stride(from: 0, to: values.count, by: width).map { start in values[start..<min(start + width, values.count)].map(SQLValue.int) }
+        try await bulkInsert(table: table, columns: columns, rows: rows)
+    }
 }
 
 /// A database an engine opened: single statements run in their own transaction; `transaction`

@@ -31,6 +31,19 @@ import Testing
         }
     }
 
+    @Test func consistentMeansNoDayCarriesTwoMarks() async {
+        let bits = Gen.int(in: 0...Int(UInt32.max)).map { UInt32($0) }
+        await propertyCheck(input: bits, bits, bits, bits) { p, a, l, e in
+            let m = MonthMarks(present: p, absent: a, late: l, excused: e)
+            let all = [p, a, l, e]
+            let pairwiseDisjoint = (0..<4).allSatisfy { i in ((i + 1)..<4).allSatisfy { all[i] & all[$0] == 0 } }
+            #expect(m.isConsistent == pairwiseDisjoint)
+        }
+        #expect(MonthMarks(present: 0b0101, absent: 0b1010).isConsistent)
+        #expect(!MonthMarks(present: 0b0101, excused: 0b0100).isConsistent)
+        #expect(!MonthMarks(late: 1 << 30, excused: 1 << 30).isConsistent)
+    }
+
     @Test func washingtonGroupCutOffIsALotOfDifficulty() {
         #expect(Functioning().hasDisability == nil)
         #expect(Functioning(seeing: .someDifficulty, hearing: .noDifficulty).hasDisability == false)

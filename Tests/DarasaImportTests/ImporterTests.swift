@@ -240,6 +240,15 @@ import Testing
             }
             return out
         }
+        // Each register row keeps its own file and row (a first load goes straight in, in large
+        // chunks of many files): every register file is named by its rows, and no row by another's file.
+        let registerFiles = try ImportFile.select(ImporterTests.country, mapping: try #require(mappings.first { $0.target == .learnerAttendance }))
+        let provenance = try #require(try await store.database.query("""
+            SELECT COUNT(DISTINCT a.file_id), CAST(SUM(CASE WHEN f.path IS NULL OR a.src_row < 2 THEN 1 ELSE 0 END) AS BIGINT)
+            FROM learner_attendance a LEFT JOIN import_files f ON f.id = a.file_id
+            """).first)
+        #expect(provenance.int(0) == Int64(registerFiles.count))
+        #expect(provenance.int(1) == 0)
         let tallied = try await snapshot()
         #expect(tallied.filter { $0.hasPrefix("summary_attendance:") }.count > 100)
         try await store.rebuildSummaries()

@@ -23,6 +23,24 @@ import Testing
         #expect(try await store.isEmpty())
     }
 
+    /// Whole numbers laid end to end land as the rows they make, extremes included, inside a
+    /// transaction (the engine's own path) and outside one (the generic one over `bulkInsert`).
+    @Test(arguments: TestEngine.available)
+    func integerRowsLandExactly(engine: TestEngine) async throws {
+        let store = try await engine.makeStore()
+        defer { Task { await store.close() } }
+        let values: [Int64] = [0, 1, -1, Int64.max, Int64.min, 1_234_567_890_123, -987_654_321, 10, 100]
+        try await store.database.execute("CREATE TABLE int_rows (n BIGINT, a BIGINT, b BIGINT, c BIGINT)", [])
+        try await store.database.transaction { c in
+            try await c.bulkInsertIntegers(table: "int_rows", columns: ["n", "a", "b", "c"], values: [1] + values[0..<3] + [2] + values[3..<6] + [3] + values[6..<9])
+        }
+        // Outside a transaction, with the columns in another order.
+        try await store.database.bulkInsertIntegers(table: "int_rows", columns: ["c", "b", "a", "n"], values: [-1, 1, 0, 4, 9, 8, 7, 5])
+        let rows = try await store.database.query("SELECT a, b, c FROM int_rows ORDER BY n", []).map { r in (0..<3).map { r.int($0) } }
+        #expect(rows == [[0, 1, -1], [Int64.max, Int64.min, 1_234_567_890_123], [-987_654_321, 10, 100], [0, 1, -1], [7, 8, 9]])
+        try await store.database.execute("DROP TABLE int_rows", [])
+    }
+
     @Test(arguments: TestEngine.available)
     func summariesMatchHandWorkedFigures(engine: TestEngine) async throws {
         let store = try await engine.makeStore()
