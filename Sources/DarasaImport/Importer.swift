@@ -368,7 +368,6 @@ final class ImportRun: @unchecked Sendable {
         case .enrolments, .learnerAttendance:
             let s = mapping.fields["learner"]?.keySource ?? mapping.source
             try await reference("learner", .learner, source: s)
-            // A register row is about 110 bytes: size the repeat check once, not by doubling.
         case .teacherAttendance:
             let s = mapping.fields["teacher"]?.keySource ?? mapping.source
             try await reference("teacher", .teacher, source: s)
