@@ -156,13 +156,7 @@ extension BatchWriter {
         yearIDs.reserveCapacity(months.count)
         var last = SchoolYearKey(school: -1, year: -1)
         for (i, m) in months.enumerated() {
-            let yearID = Int64(try RecordRows.yearID(m.year, m.month, years))
-            try RecordRows.checkConsistent(m.year, m.month, m.marks)
-            let k = m.marks
-            values.append(m.learnerID.rawValue); values.append(m.schoolID.rawValue); values.append(yearID)
-            values.append(Int64(m.year)); values.append(Int64(m.month))
-            values.append(Int64(k.present)); values.append(Int64(k.absent)); values.append(Int64(k.late)); values.append(Int64(k.excused))
-            values.append(Int64(k.recordedDays)); values.append(Int64(k.presentDays)); values.append(Int64(k.absentDays))
+            let yearID = try RecordRows.appendAttendance(m.learnerID.rawValue, m.schoolID, m.year, m.month, m.marks, years, to: &values)
             values.append(files.map { i < $0.count ? $0[i] : fileID } ?? fileID)
             values.append(Int64(i < rows.count ? rows[i] : 0))
             yearIDs.append(yearID)

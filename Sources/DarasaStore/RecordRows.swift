@@ -217,13 +217,26 @@ enum RecordRows {
         }
     }
 
+    /// One month of attendance, checked, as the table's columns before provenance (the first
+    /// twelve of `attendanceColumns`) appended to `out`; returns the month's academic year. The
+    /// one place that layout is spelled: `attendanceRow` and a first load's whole numbers use it.
+    @discardableResult
+    static func appendAttendance(_ person: Int64, _ school: SchoolID, _ year: Int, _ month: Int, _ m: MonthMarks,
+                                 _ years: YearLookup, to out: inout [Int64]) throws -> Int64 {
+        let yearID = Int64(try yearID(year, month, years))
+        try checkConsistent(year, month, m)
+        out.append(person); out.append(school.rawValue); out.append(yearID); out.append(Int64(year)); out.append(Int64(month))
+        out.append(Int64(m.present)); out.append(Int64(m.absent)); out.append(Int64(m.late)); out.append(Int64(m.excused))
+        out.append(Int64(m.recordedDays)); out.append(Int64(m.presentDays)); out.append(Int64(m.absentDays))
+        return yearID
+    }
+
     static func attendanceRow(_ person: Int64, _ school: SchoolID, _ year: Int, _ month: Int, _ m: MonthMarks,
                               _ years: YearLookup) throws -> [SQLValue] {
-        let yearID = try yearID(year, month, years)
-        try checkConsistent(year, month, m)
-        return [.int(person), .int(school.rawValue), .int(Int64(yearID)), .int(Int64(year)), .int(Int64(month)),
-                .int(Int64(m.present)), .int(Int64(m.absent)), .int(Int64(m.late)), .int(Int64(m.excused)),
-                .int(Int64(m.recordedDays)), .int(Int64(m.presentDays)), .int(Int64(m.absentDays))]
+        var values: [Int64] = []
+        values.reserveCapacity(12)
+        try appendAttendance(person, school, year, month, m, years, to: &values)
+        return values.map { .int($0) }
     }
 
     /// The schools whose summaries a batch changes.
