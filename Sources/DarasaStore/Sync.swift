@@ -415,15 +415,17 @@ extension DarasaStore {
         // The months stored already for those learners.
         let monthKeys = Set(winners.keys.map { MonthKey(learner: $0.learner, school: $0.school, year: $0.day.year, month: $0.day.month) })
         var stored: [MonthKey: (marks: MonthMarks, latest: Int64)] = [:]
-        for (ym, group) in Dictionary(grouping: monthKeys, by: { $0.year * 100 + $0.month }) {
+        // By school and month, as the month rows are keyed (school, year, month, learner).
+        struct SchoolMonth: Hashable { var school: Int64; var year: Int; var month: Int }
+        for (sm, group) in Dictionary(grouping: monthKeys, by: { SchoolMonth(school: $0.school, year: $0.year, month: $0.month) }) {
             let ls = Set(group.map(\.learner)).sorted()
             for part in stride(from: 0, to: ls.count, by: chunk) {
                 let slice = Array(ls[part..<min(ls.count, part + chunk)])
                 for r in try await conn.query("""
                     SELECT learner_id, school_id, present, absent, late, excused, latest_mark_at FROM learner_attendance
-                    WHERE learner_id IN (\(inList(slice.count))) AND year = ? AND month = ?
-                    """, slice.map { .int($0) } + [.int(Int64(ym / 100)), .int(Int64(ym % 100))]) {
-                    let k = MonthKey(learner: r.int(0) ?? 0, school: r.int(1) ?? 0, year: ym / 100, month: ym % 100)
+                    WHERE school_id = ? AND year = ? AND month = ? AND learner_id IN (\(inList(slice.count)))
+                    """, [.int(sm.school), .int(Int64(sm.year)), .int(Int64(sm.month))] + slice.map { .int($0) }) {
+                    let k = MonthKey(learner: r.int(0) ?? 0, school: r.int(1) ?? 0, year: sm.year, month: sm.month)
                     guard monthKeys.contains(k) else { continue }
                     stored[k] = (MonthMarks(present: UInt32(r.int(2) ?? 0), absent: UInt32(r.int(3) ?? 0), late: UInt32(r.int(4) ?? 0),
                                             excused: UInt32(r.int(5) ?? 0)), r.int(6) ?? 0)

@@ -168,6 +168,66 @@ import Testing
         #expect(marks[LearnerID(2)] == .present)
     }
 
+    /// Migration 0019 keys the learners' month rows by school, year, month and learner (as
+    /// registers arrive) and drops the (school, year) index the key now covers: a database
+    /// migrated over it keeps every month row, and a later mark still updates its month in place.
+    @Test(arguments: TestEngine.available)
+    func monthRowsKeepTheirValuesWhenKeyedBySchool(engine: TestEngine) async throws {
+        let store = try await engine.makeStore()
+        defer { Task { await store.close() } }
+        try await TinyCountry.load(into: store)
+        let push = SyncPush(deviceID: "tablet-a-01", batchID: "batch-a-0001", permissions: Self.teacher, items: [
+            mark("rec-a-000001", 1, .absent, at: 2_000), mark("rec-a-000002", 2, .late, at: 2_000),
+        ])
+        _ = try await store.applySync([push], now: Self.now)
+        let fingerprint = """
+            SELECT COUNT(*), CAST(SUM(learner_id * 7 + school_id * 11 + year_id * 13 + year * 17 + month * 19 + present * 23 + absent * 29
+                   + late * 31 + excused * 37 + recorded_days * 41 + present_days * 43 + absent_days * 47 + latest_mark_at) AS BIGINT)
+            FROM learner_attendance
+            """
+        let before = try await store.database.query(fingerprint, []).first.map { [$0.int(0) ?? 0, $0.int(1) ?? 0] } ?? []
+        #expect(before.count == 2 && before[0] > 0)
+        // The layout before 0019: keyed by learner first, with the index by school and year.
+        for statement in [
+            """
+            CREATE TABLE learner_attendance_old (
+              learner_id BIGINT NOT NULL, school_id BIGINT NOT NULL, year_id INTEGER NOT NULL, year INTEGER NOT NULL,
+              month INTEGER NOT NULL, present BIGINT NOT NULL, absent BIGINT NOT NULL, late BIGINT NOT NULL, excused BIGINT NOT NULL,
+              recorded_days INTEGER NOT NULL, present_days INTEGER NOT NULL, absent_days INTEGER NOT NULL, file_id BIGINT, src_row INTEGER,
+              latest_mark_at BIGINT NOT NULL DEFAULT 0,
+              PRIMARY KEY (learner_id, school_id, year, month))
+            """,
+            "INSERT INTO learner_attendance_old SELECT learner_id, school_id, year_id, year, month, present, absent, late, excused, recorded_days, present_days, absent_days, file_id, src_row, latest_mark_at FROM learner_attendance",
+            "DROP TABLE learner_attendance",
+            "ALTER TABLE learner_attendance_old RENAME TO learner_attendance",
+            "CREATE INDEX learner_attendance_school ON learner_attendance (school_id, year_id)",
+            "DELETE FROM schema_migrations WHERE name = '0019_learner_attendance_by_school'",
+        ] { try await store.database.execute(statement, []) }
+        #expect(try await store.migrate() == ["0019_learner_attendance_by_school"])
+        let after = try await store.database.query(fingerprint, []).first.map { [$0.int(0) ?? 0, $0.int(1) ?? 0] } ?? []
+        #expect(after == before)
+        let layout = engine == .sqlite
+            ? "SELECT sql FROM sqlite_master WHERE tbl_name = 'learner_attendance' AND sql IS NOT NULL"
+            : "SELECT indexdef FROM pg_indexes WHERE schemaname = current_schema() AND tablename = 'learner_attendance'"
+        let ddl = try await store.database.query(layout, []).compactMap { $0.text(0) }
+        #expect(ddl.count == 1)
+        if engine == .sqlite {
+            #expect(ddl.first?.contains("PRIMARY KEY (school_id, year, month, learner_id)") == true)
+            #expect(ddl.first?.hasSuffix("WITHOUT ROWID") == true)
+        } else {
+            #expect(ddl.first?.contains("(school_id, year, month, learner_id)") == true)
+        }
+        // A later mark updates the month row in place (the upsert finds it by the new key); an earlier one loses.
+        let later = SyncPush(deviceID: "tablet-b-01", batchID: "batch-b-0001", permissions: Self.teacher, items: [
+            mark("rec-b-000001", 1, .present, at: 3_000), mark("rec-b-000002", 2, .present, at: 1_000),
+        ])
+        #expect(try await store.applySync([later], now: Self.now)[0].map(\.status) == [.stored, .stored])
+        #expect(try await store.database.scalarInt("SELECT COUNT(*) FROM learner_attendance") == before[0])
+        let marks = try await store.marks(schoolID: TinyCountry.s1, day: Self.monday, learners: [LearnerID(1), LearnerID(2)])
+        #expect(marks[LearnerID(1)] == .present)
+        #expect(marks[LearnerID(2)] == .late)
+    }
+
     /// The server runs its commits on the writer's own thread (`DedicatedThreadExecutor`), where
     /// SQLite's statements run right there rather than through GRDB's queue: the same pushes get
     /// the same answers and leave the same rows, and a transaction that fails there leaves nothing.
