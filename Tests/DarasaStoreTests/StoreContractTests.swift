@@ -41,6 +41,58 @@ import Testing
         try await store.database.execute("DROP TABLE int_rows", [])
     }
 
+    /// Rows go in many to a statement on SQLite (64, and the rest in a shorter one); whatever the
+    /// count, every row lands once with its own values, NULLs and text included.
+    @Test(arguments: TestEngine.available)
+    func manyRowsLandOnceEachWhateverTheirCount(engine: TestEngine) async throws {
+        let store = try await engine.makeStore()
+        defer { Task { await store.close() } }
+        try await store.database.execute("CREATE TABLE many_rows (n BIGINT PRIMARY KEY, t TEXT, x DOUBLE PRECISION, m BIGINT)", [])
+        for count in [1, 63, 64, 65, 150] {
+            try await store.database.execute("DELETE FROM many_rows", [])
+            let rows: [[SQLValue]] = (0..<count).map { (i: Int) -> [SQLValue] in
+                let text: SQLValue = i % 7 == 0 ? .null : .text("t\(i)\t'\"é")
+                return [.int(Int64(i)), text, .double(Double(i) / 4), .int(Int64(-i))]
+            }
+            try await store.database.transaction { c in try await c.bulkInsert(table: "many_rows", columns: ["n", "t", "x", "m"], rows: rows) }
+            let back = try await store.database.query("SELECT n, t, x, m FROM many_rows ORDER BY n", [])
+            #expect(back.count == count)
+            #expect(back.map { $0.values } == rows, "\(count) rows")
+            try await store.database.execute("DELETE FROM many_rows", [])
+            try await store.database.transaction { c in
+                try await c.bulkInsertIntegers(table: "many_rows", columns: ["m", "n"], values: (0..<count).flatMap { [Int64($0) * 3, Int64($0)] })
+            }
+            let ints = try await store.database.query("SELECT n, m FROM many_rows ORDER BY n", []).map { [$0.int(0), $0.int(1)] }
+            #expect(ints == (0..<count).map { [Int64($0), Int64($0) * 3] }, "\(count) integer rows")
+        }
+        try await store.database.execute("DROP TABLE many_rows", [])
+    }
+
+    /// An upsert of a few rows and one of many (staged through a temporary table on SQLite from
+    /// 10,000 rows) update the rows whose key exists, leave the columns not named, and insert the rest.
+    @Test(arguments: TestEngine.available)
+    func upsertsUpdateWhatExistsAndInsertTheRestAtAnySize(engine: TestEngine) async throws {
+        let store = try await engine.makeStore()
+        defer { Task { await store.close() } }
+        try await store.database.execute("CREATE TABLE upsert_rows (a BIGINT NOT NULL, b TEXT NOT NULL, kept BIGINT NOT NULL, v BIGINT NOT NULL, PRIMARY KEY (a, b))", [])
+        for count in [10, 12_000] {
+            try await store.database.execute("DELETE FROM upsert_rows", [])
+            // Given every even key stored with v = -1
+            try await store.database.bulkInsert(table: "upsert_rows", columns: ["a", "b", "kept", "v"],
+                                                rows: stride(from: 0, to: count, by: 2).map { [.int(Int64($0)), .text("k"), .int(7), .int(-1)] })
+            // When every key is upserted (in reverse order) with v = a
+            try await store.database.transaction { c in
+                try await c.bulkUpsert(table: "upsert_rows", columns: ["a", "b", "kept", "v"], conflict: ["a", "b"], update: ["v"],
+                                       rows: (0..<count).reversed().map { [.int(Int64($0)), .text("k"), .int(0), .int(Int64($0))] })
+            }
+            // Then every key is there once with v = a; the stored rows kept their other column
+            let back = try await store.database.query("SELECT a, kept, v FROM upsert_rows ORDER BY a", []).map { [$0.int(0), $0.int(1), $0.int(2)] }
+            let expected: [[Int64?]] = (0..<count).map { (a: Int) -> [Int64?] in [Int64(a), a % 2 == 0 ? 7 : 0, Int64(a)] }
+            #expect(back == expected, "\(count) rows")
+        }
+        try await store.database.execute("DROP TABLE upsert_rows", [])
+    }
+
     @Test(arguments: TestEngine.available)
     func summariesMatchHandWorkedFigures(engine: TestEngine) async throws {
         let store = try await engine.makeStore()
