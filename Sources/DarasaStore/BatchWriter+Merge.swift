@@ -85,30 +85,25 @@ extension BatchWriter {
     /// files' records: a folder of small register files is merged in large chunks).
     public func merge(_ batch: RecordBatch, source: String, path: String, rows: [Int], weights: [Int],
                       columns: Set<String>? = nil, tables only: Set<String>? = nil, paths: [String]? = nil) async throws -> MergeCounts {
-        let fileID = try await fileID(source: source, path: path, deviceID: nil)
-        var perRecord: [Int64]?
-        if let paths {
-            var ids: [Int64] = []
-            ids.reserveCapacity(paths.count)
-            var last = ("", Int64(0))
-            for p in paths {
-                if p != last.0 { last = (p, try await self.fileID(source: source, path: p, deviceID: nil)) }
-                ids.append(last.1)
-            }
-            perRecord = ids
-        }
-        var counts = MergeCounts()
-        if case .academicYears(let ys) = batch {
-            for y in ys where !years.years.contains(where: { $0.id == y.id }) { years.years.append((y.id, y.start, y.end)) }
-        }
         if case .learnerAttendance(let months) = batch, only == nil, try await isEmptyAtStart("learner_attendance") {
-            counts = try await insertAttendance(months, fileID: fileID, files: perRecord, rows: rows,
-                                                total: weights.count == months.count ? weights.reduce(0, +) : months.count)
+            // File ids are given here and their rows written with the records, so that nothing
+            // waits for the database before the records are ready (see `insertAttendance`).
+            let (ids, newFiles) = assignFileIDs(source: source, paths: [path] + (paths ?? []))
+            let counts = try await insertAttendance(months, fileID: ids[0], files: paths == nil ? nil : Array(ids.dropFirst()), newFiles: newFiles,
+                                                    rows: rows, total: weights.count == months.count ? weights.reduce(0, +) : months.count)
             records += batch.count
             touchedSchools.formUnion(RecordRows.touchedSchools(batch))
             noteSummaries(batch)
             attendanceLearners.formUnion(months.map(\.learnerID.rawValue))
             return counts
+        }
+        try await finishInserts()
+        let fileID = try await fileID(source: source, path: path, deviceID: nil)
+        var perRecord: [Int64]?
+        if let paths { perRecord = try await fileIDs(source: source, paths: paths) }
+        var counts = MergeCounts()
+        if case .academicYears(let ys) = batch {
+            for y in ys where !years.years.contains(where: { $0.id == y.id }) { years.years.append((y.id, y.start, y.end)) }
         }
         var tables = try RecordRows.rows(for: batch, fileID: fileID, sourceRows: rows, years: years).filter { only?.contains($0.table) ?? true }
         if let perRecord, !tables.isEmpty, let column = tables[0].columns.firstIndex(of: "file_id"), tables[0].rows.count == perRecord.count {
@@ -145,18 +140,30 @@ extension BatchWriter {
 
     /// Registers into a `learner_attendance` that was empty when the batch began (a country's
     /// first load): nothing can match, so the rows go straight in, as whole numbers end to end
-    /// (`bulkInsertIntegers`), and the summaries' tally is counted from the records while the
-    /// database inserts them. Same rows, checks and counts as `mergeTable`'s insert.
-    private func insertAttendance(_ months: [LearnerAttendanceMonth], fileID: Int64, files: [Int64]?, rows: [Int],
-                                  total: Int) async throws -> MergeCounts {
+    /// (`bulkInsertIntegers`), with the summaries' tally counted from the records. Same rows,
+    /// checks and counts as `mergeTable`'s insert.
+    ///
+    /// The insert is left running (`pendingInserts`, written in order, at most two waiting) and
+    /// the merge returns: the next chunk's rows are read and made ready while the database
+    /// writes this one, so that the database, the slowest part, never waits for them.
+    /// `finishInserts` waits for the rest and reports the first failure.
+    private func insertAttendance(_ months: [LearnerAttendanceMonth], fileID: Int64, files: [Int64]?, newFiles: [[SQLValue]],
+                                  rows: [Int], total: Int) async throws -> MergeCounts {
         let columns = RecordRows.attendanceColumns("learner_id")
         var values: [Int64] = []
         values.reserveCapacity(months.count * columns.count)
         var yearIDs: [Int64] = []
         yearIDs.reserveCapacity(months.count)
         var last = SchoolYearKey(school: -1, year: -1)
+        // Registers come a school's month at a time: each month's academic year is looked up once.
+        var month = (year: Int.min, month: 0, id: Int64(0))
         for (i, m) in months.enumerated() {
-            let yearID = try RecordRows.appendAttendance(m.learnerID.rawValue, m.schoolID, m.year, m.month, m.marks, years, to: &values)
+            if m.year != month.year || m.month != month.month {
+                month = (m.year, m.month, Int64(try RecordRows.yearID(m.year, m.month, years)))
+            }
+            try RecordRows.checkConsistent(m.year, m.month, m.marks)
+            let yearID = month.id
+            RecordRows.appendAttendance(m.learnerID.rawValue, m.schoolID, m.year, m.month, m.marks, yearID: yearID, to: &values)
             values.append(files.map { i < $0.count ? $0[i] : fileID } ?? fileID)
             values.append(Int64(i < rows.count ? rows[i] : 0))
             yearIDs.append(yearID)
@@ -165,12 +172,61 @@ extension BatchWriter {
                 changedSchoolYears.insert(last)
             }
         }
-        if tallyValid && tally == nil { tally = try await AttendanceTally.load(connection) }
-        let c = connection, rowValues = values
-        async let inserted: Void = c.bulkInsertIntegers(table: "learner_attendance", columns: columns, values: rowValues)
+        if tallyValid && tally == nil {
+            try await finishInserts()
+            tally = try await AttendanceTally.load(connection)
+        }
         if tallyValid, tally?.add(months, yearIDs: yearIDs) != true { tallyValid = false; tally = nil }
-        try await inserted
+        if connection.dialect == .postgres && !attendanceKeyDropped {
+            attendanceKeyDropped = true
+            try await dropAttendanceKey()
+        }
+        // At most two chunks wait for the database (memory stays bounded).
+        while pendingInserts.count >= 2 { try await pendingInserts.removeFirst().value }
+        let c = connection, rowValues = values, previous = pendingInserts.last
+        pendingInserts.append(Task {
+            try await previous?.value
+            if !newFiles.isEmpty { try await c.bulkInsert(table: "import_files", columns: Self.importFileColumns, rows: newFiles) }
+            try await c.bulkInsertIntegers(table: "learner_attendance", columns: columns, values: rowValues)
+        })
         return MergeCounts(stored: total)
+    }
+
+    /// Waits for a first load's inserts still running (`insertAttendance`); throws the first
+    /// failure. Runs before anything reads what they write: the reference check, the summaries.
+    public func finishInserts() async throws {
+        while !pendingInserts.isEmpty { try await pendingInserts.removeFirst().value }
+    }
+
+    /// PostgreSQL, first load: learner_attendance's primary key is dropped, the rows copied in
+    /// without it and the key built once at the end (`finishFirstLoad`), as PostgreSQL's own
+    /// advice for bulk loads has it: 6.55 M rows took 15.6 s to copy into the keyed table, and
+    /// 8.3 s without the key plus 4.0 s to build it. Inside the batch's transaction, so a failed
+    /// import leaves the key as it was; the table is locked until the commit (it was empty).
+    /// The key's columns are migration 0019's.
+    private func dropAttendanceKey() async throws {
+        try await finishInserts()
+        let name = try await connection.query("""
+            SELECT conname FROM pg_constraint WHERE conrelid = CAST('learner_attendance' AS regclass) AND contype = 'p'
+            """, []).first?.text(0)
+        guard let name, !name.isEmpty, name.utf8.allSatisfy({ $0 == 95 || (48...57).contains($0) || (97...122).contains($0) }) else { return }
+        try await connection.execute("ALTER TABLE learner_attendance DROP CONSTRAINT \(name)", [])
+        droppedAttendanceKey = name
+    }
+
+    /// Waits for a first load's inserts (`finishInserts`) and builds the key dropped for it.
+    public func finishFirstLoad() async throws {
+        try await finishInserts()
+        if let name = droppedAttendanceKey {
+            droppedAttendanceKey = nil
+            try await connection.execute("ALTER TABLE learner_attendance ADD CONSTRAINT \(name) PRIMARY KEY (school_id, year, month, learner_id)", [])
+        }
+    }
+
+    /// Waits for them without reporting, when the batch stops on another error: the transaction
+    /// must not roll back under a running statement.
+    public func abandonInserts() async {
+        while !pendingInserts.isEmpty { _ = await pendingInserts.removeFirst().result }
     }
 
     private func mergeTable(_ t: TableRows, key: [String], weights: [Int]?, only: Set<String>?) async throws -> MergeCounts {
@@ -283,6 +339,7 @@ extension BatchWriter {
     /// removed; records not stored are left as they are. Enrolments and class assignments only:
     /// people and schools are never removed by an import.
     public func delete(_ batch: RecordBatch, source: String, path: String) async throws -> Int {
+        try await finishInserts()  // one statement at a time on the connection
         let fileID = try await fileID(source: source, path: path, deviceID: nil)
         let tables = try RecordRows.rows(for: batch, fileID: fileID, sourceRows: Array(repeating: 0, count: batch.count), years: years)
         guard let t = tables.first, !t.rows.isEmpty else { return 0 }
@@ -323,6 +380,7 @@ extension BatchWriter {
     /// Sign-offs in force that this batch's changes fall under, for data of `domain` (census,
     /// enrolment, attendance, assessment, teachers), as sentences; empty when nothing is locked.
     public func signedOffChanges(domain: String) async throws -> [String] {
+        try await finishInserts()  // one statement at a time on the connection
         guard !changedSchoolYears.isEmpty else { return [] }
         let rows = try await connection.query("""
             SELECT o.name, o.path, s.year_id, s.level, s.actor FROM signoffs s JOIN org_units o ON o.id = s.org_unit_id
@@ -348,6 +406,7 @@ extension BatchWriter {
 
     /// Keeps rows the import could not take.
     public func quarantine(_ rows: [QuarantinedRow]) async throws {
+        try await finishInserts()  // one statement at a time on the connection
         guard !rows.isEmpty else { return }
         try await connection.bulkInsert(table: "quarantine",
             columns: ["batch_id", "file", "src_row", "column_name", "value", "reason", "fix", "header", "raw"],
@@ -359,12 +418,14 @@ extension BatchWriter {
     /// The attendance summaries added up during the batch, when they are the whole story: the
     /// registers were a first load and nothing else that feeds the summaries changed.
     func precomputedAttendance() -> AttendanceTally? {
-        guard tallyValid, let tally, let tables = summaryTables,
+        guard tallyValid, tally != nil, let tables = summaryTables,
               tables.isSubset(of: SummarySQL.tables(for: .learnerAttendance([])) ?? []) else { return nil }
+        tally?.finish()
         return tally
     }
 
     public func report(mapping: String, read: Int, counts: MergeCounts, quarantined: Int, skipped: Int, deleted: Int = 0) async throws {
+        try await finishInserts()  // one statement at a time on the connection
         try await connection.execute("""
             UPDATE import_batches SET mapping = ?, rows_read = ?, rows_stored = ?, rows_updated = ?, rows_unchanged = ?,
               rows_quarantined = ?, rows_skipped = ?, rows_deleted = ? WHERE id = ?

@@ -21,6 +21,12 @@ public actor BatchWriter {
     var attendanceLearners: Set<Int64> = []
     /// Attendance summaries added up as a first load of registers lands (see `AttendanceTally`).
     var tally: AttendanceTally?
+    /// A first load's inserts not yet finished, oldest first (`insertAttendance`).
+    var pendingInserts: [Task<Void, any Error>] = []
+    /// PostgreSQL: whether a first load has dropped learner_attendance's key (`dropAttendanceKey`),
+    /// and its name, to build it again.
+    var attendanceKeyDropped = false
+    var droppedAttendanceKey: String?
     var tallyValid = true
     var attendanceTeachers: Set<Int64> = []
 
@@ -40,6 +46,7 @@ public actor BatchWriter {
     /// Writes one batch of records read from `path` of `source`; `rows[i]` is the source row of
     /// the i-th record (see `RecordSink`).
     public func write(_ batch: RecordBatch, source: String, path: String, rows: [Int], deviceID: String? = nil) async throws {
+        try await finishInserts()  // one statement at a time on the connection
         let fileID = try await fileID(source: source, path: path, deviceID: deviceID)
         if case .academicYears(let ys) = batch {
             years.years += ys.map { ($0.id, $0.start, $0.end) }
@@ -77,6 +84,40 @@ public actor BatchWriter {
                 throw StoreError(.invalid, "Attendance rows refer to \(missing) \(what) that are not stored; \(fix). Nothing from this import was saved.")
             }
         }
+    }
+
+    /// Each record's file, `paths[i]` being record i's: the files new to the batch are recorded
+    /// with one insert (a chunk of registers names a hundred small files; one statement each
+    /// was a round trip to the writer apiece).
+    func fileIDs(source: String, paths: [String]) async throws -> [Int64] {
+        let (ids, new) = assignFileIDs(source: source, paths: paths)
+        if !new.isEmpty { try await connection.bulkInsert(table: "import_files", columns: Self.importFileColumns, rows: new) }
+        return ids
+    }
+
+    static let importFileColumns = ["id", "batch_id", "source", "path", "device_id"]
+
+    /// `fileIDs` without writing: the ids, and the import_files rows still to insert.
+    func assignFileIDs(source: String, paths: [String]) -> (ids: [Int64], new: [[SQLValue]]) {
+        var ids: [Int64] = []
+        ids.reserveCapacity(paths.count)
+        var new: [[SQLValue]] = []
+        var last = ("", Int64(0))
+        for p in paths {
+            if p != last.0 {
+                let key = source + "\u{1}" + p
+                if let id = fileIDs[key] {
+                    last = (p, id)
+                } else {
+                    nextFileID += 1
+                    fileIDs[key] = nextFileID
+                    new.append([.int(nextFileID), .int(batchID), .text(source), .text(p), .null])
+                    last = (p, nextFileID)
+                }
+            }
+            ids.append(last.1)
+        }
+        return (ids, new)
     }
 
     func fileID(source: String, path: String, deviceID: String?) async throws -> Int64 {
@@ -124,6 +165,21 @@ enum SummarySQL {
         }
     }
 
+    /// Runs one statement of a refresh; with DARASA_TIMINGS=1 its time goes to stderr, named by
+    /// the statement's first words (which table it writes).
+    static func timed(_ conn: any SQLConnection, _ sql: String, _ arguments: [SQLValue]) async throws {
+        try await timed(sql.split(whereSeparator: { $0 == " " || $0 == "\n" }).prefix(3).joined(separator: " ")) {
+            try await conn.execute(sql, arguments)
+        }
+    }
+
+    static func timed(_ label: String, _ body: () async throws -> Void) async throws {
+        guard DarasaStore.timings else { return try await body() }
+        let t0 = ContinuousClock.now
+        try await body()
+        DarasaStore.note("summary \(label): \(ContinuousClock.now - t0)")
+    }
+
     /// Rebuilds `tables` (default: every summary) for the schools, from the base tables.
     /// With `year`, only that school year's rows (sync touches one year; the others are unchanged).
     static func refresh(schools: Set<Int64>, tables: Set<String>? = nil, year: Int? = nil, precomputed: AttendanceTally? = nil,
@@ -140,9 +196,9 @@ enum SummarySQL {
             touched = "(" + schools.sorted().map(String.init).joined(separator: ", ") + ")"
         } else {
             try await conn.execute("CREATE TEMP TABLE IF NOT EXISTS touched_schools (id BIGINT PRIMARY KEY)", [])
-            try await conn.execute("DELETE FROM touched_schools", [])
+            try await timed(conn, "DELETE FROM touched_schools", [])
             try await conn.bulkInsert(table: "touched_schools", columns: ["id"], rows: schools.sorted().map { [.int($0)] })
-            if conn.dialect == .postgres { try await conn.execute("ANALYZE touched_schools", []) }
+            if conn.dialect == .postgres { try await timed(conn, "ANALYZE touched_schools", []) }
             touched = "(SELECT id FROM touched_schools)"
         }
         // " AND <alias>year_id = N" when one year is refreshed (an integer, never user text).
@@ -155,9 +211,9 @@ enum SummarySQL {
                       "summary_teacher_attendance", "summary_learning", "summary_attendance_year", "summary_school_year",
                       "summary_attendance_month", "summary_learner_cube", "summary_learning_cube"] where want.contains(table) {
             if table == "summary_learner_cube" && cubeAttendanceOnly { continue }
-            try await conn.execute("DELETE FROM \(table) WHERE school_id IN \(touched)\(inYear())", [])
+            try await timed(conn, "DELETE FROM \(table) WHERE school_id IN \(touched)\(inYear())", [])
         }
-        if want.contains("summary_enrolment") { try await conn.execute("""
+        if want.contains("summary_enrolment") { try await timed(conn, """
             INSERT INTO summary_enrolment (school_id, year_id, grade, sex, disability, learners, active, dropped_out)
             SELECT e.school_id, e.year_id, e.grade, l.sex, \(disability), COUNT(*),
                    SUM(CASE WHEN e.status IN ('dropped_out', 'transferred_out') THEN 0 ELSE 1 END),
@@ -166,11 +222,18 @@ enum SummarySQL {
             WHERE e.school_id IN \(touched)\(inYear("e."))
             GROUP BY e.school_id, e.year_id, e.grade, l.sex, \(disability)
             """, []) }
-        if let precomputed, want.contains("summary_attendance"), want.contains("summary_learner_year") {
-            try await conn.bulkInsert(table: "summary_attendance", columns: AttendanceTally.monthColumns, rows: precomputed.monthRows())
-            try await conn.bulkInsert(table: "summary_learner_year", columns: AttendanceTally.learnerYearColumns, rows: precomputed.learnerYearRows())
+        // What a first load of registers added up as it landed (`AttendanceTally`) goes in as rows.
+        let tallied = precomputed != nil && want.contains("summary_attendance") && want.contains("summary_learner_year")
+        if let precomputed, tallied {
+            try await timed("tally into summary_attendance") {
+                try await conn.bulkInsert(table: "summary_attendance", columns: AttendanceTally.monthColumns, rows: precomputed.monthRows())
+            }
+            try await timed("tally into summary_learner_year") {
+                try await conn.bulkInsertIntegers(table: "summary_learner_year", columns: AttendanceTally.learnerYearColumns,
+                                                  values: precomputed.learnerYearValues())
+            }
         } else {
-        if want.contains("summary_attendance") { try await conn.execute("""
+        if want.contains("summary_attendance") { try await timed(conn, """
             INSERT INTO summary_attendance (school_id, year_id, year, month, grade, sex, learners, recorded_days, present_days, absent_days)
             SELECT a.school_id, a.year_id, a.year, a.month, COALESCE(e.grade, 0), l.sex, COUNT(*),
                    SUM(a.recorded_days), SUM(a.present_days), SUM(a.absent_days)
@@ -179,21 +242,25 @@ enum SummarySQL {
             WHERE a.school_id IN \(touched)\(inYear("a."))
             GROUP BY a.school_id, a.year_id, a.year, a.month, COALESCE(e.grade, 0), l.sex
             """, []) }
-        if want.contains("summary_learner_year") { try await conn.execute("""
+        if want.contains("summary_learner_year") { try await timed(conn, """
             INSERT INTO summary_learner_year (learner_id, school_id, year_id, recorded_days, present_days, absent_days)
             SELECT learner_id, school_id, year_id, SUM(recorded_days), SUM(present_days), SUM(absent_days)
             FROM learner_attendance WHERE school_id IN \(touched)\(inYear())
             GROUP BY learner_id, school_id, year_id
             """, []) }
         }
-        if want.contains("summary_assessed") { try await conn.execute("""
+        if want.contains("summary_assessed") { try await timed(conn, """
             INSERT INTO summary_assessed (school_id, year_id, grade, sex, learners)
             SELECT r.school_id, r.year_id, r.grade, l.sex, COUNT(DISTINCT r.learner_id)
             FROM assessment_results r JOIN learners l ON l.id = r.learner_id
             WHERE r.school_id IN \(touched)\(inYear("r."))
             GROUP BY r.school_id, r.year_id, r.grade, l.sex
             """, []) }
-        if want.contains("summary_attendance_year") { try await conn.execute("""
+        if let precomputed, tallied, want.contains("summary_attendance_year") {
+            try await timed("tally into summary_attendance_year") {
+                try await conn.bulkInsert(table: "summary_attendance_year", columns: AttendanceTally.yearColumns, rows: precomputed.yearRows())
+            }
+        } else if want.contains("summary_attendance_year") { try await timed(conn, """
             INSERT INTO summary_attendance_year (school_id, year_id, grade, sex, learners, recorded_days, present_days, absent_days)
             SELECT y.school_id, y.year_id, COALESCE(e.grade, 0), l.sex, COUNT(*), SUM(y.recorded_days), SUM(y.present_days), SUM(y.absent_days)
             FROM summary_learner_year y JOIN learners l ON l.id = y.learner_id
@@ -201,14 +268,19 @@ enum SummarySQL {
             WHERE y.school_id IN \(touched)\(inYear("y."))
             GROUP BY y.school_id, y.year_id, COALESCE(e.grade, 0), l.sex
             """, []) }
-        if want.contains("summary_attendance_month") { try await conn.execute("""
+        if let precomputed, tallied, want.contains("summary_attendance_month") {
+            try await timed("tally into summary_attendance_month") {
+                try await conn.bulkInsertIntegers(table: "summary_attendance_month", columns: AttendanceTally.monthTotalColumns,
+                                                  values: precomputed.monthTotalValues())
+            }
+        } else if want.contains("summary_attendance_month") { try await timed(conn, """
             INSERT INTO summary_attendance_month (school_id, year_id, year, month, recorded_days, present_days)
             SELECT school_id, year_id, year, month, SUM(recorded_days), SUM(present_days)
             FROM summary_attendance WHERE school_id IN \(touched)\(inYear())
             GROUP BY school_id, year_id, year, month
             """, []) }
         // One row per school and year for every year the school has enrolments or registers.
-        if want.contains("summary_school_year") { try await conn.execute("""
+        if want.contains("summary_school_year") { try await timed(conn, """
             INSERT INTO summary_school_year (school_id, year_id, enrolment, enrolment_female, recorded_days, present_days,
                                              learners_with_attendance, chronically_absent, learners_assessed)
             SELECT k.school_id, k.year_id,
@@ -223,7 +295,7 @@ enum SummarySQL {
             FROM (SELECT school_id, year_id FROM summary_enrolment WHERE school_id IN \(touched)\(inYear())
                   UNION SELECT school_id, year_id FROM summary_learner_year WHERE school_id IN \(touched)\(inYear())) k
             """, []) }
-        if want.contains("summary_learning") { try await conn.execute("""
+        if want.contains("summary_learning") { try await timed(conn, """
             INSERT INTO summary_learning (school_id, year_id, instrument_id, subtask_code, grade, sex, results, scored,
                                           zero_scores, with_benchmark, at_benchmark, score_sum)
             SELECT r.school_id, r.year_id, r.instrument_id, r.subtask_code, r.grade, l.sex, COUNT(*), COUNT(r.score),
@@ -237,11 +309,20 @@ enum SummarySQL {
             WHERE r.school_id IN \(touched)\(inYear("r."))
             GROUP BY r.school_id, r.year_id, r.instrument_id, r.subtask_code, r.grade, l.sex
             """, []) }
-        if cubeAttendanceOnly {
-            for statement in learnerCubeAttendance(touched, year: inYear) { try await conn.execute(statement, []) }
-        } else if want.contains("summary_learner_cube") { try await conn.execute(learnerCube(touched, year: inYear()), []) }
-        if want.contains("summary_learning_cube") { try await conn.execute(learningCube(touched, year: inYear("r.")), []) }
-        if want.contains("summary_teacher_attendance") { try await conn.execute("""
+        if cubeAttendanceOnly, let precomputed, tallied {
+            let statements = learnerCubeAttendance(touched, year: inYear)
+            for statement in statements.dropLast() { try await timed(conn, statement, []) }
+            var rows: [[SQLValue]] = []
+            try await timed("tally: the learner cube's cells") { rows = precomputed.cubeRows() }
+            try await timed("tally into summary_learner_cube") {
+                try await conn.bulkUpsert(table: "summary_learner_cube", columns: AttendanceTally.cubeColumns,
+                                          conflict: AttendanceTally.cubeCells, update: AttendanceTally.cubeSums, rows: rows)
+            }
+        } else if cubeAttendanceOnly {
+            for statement in learnerCubeAttendance(touched, year: inYear) { try await timed(conn, statement, []) }
+        } else if want.contains("summary_learner_cube") { try await timed(conn, learnerCube(touched, year: inYear()), []) }
+        if want.contains("summary_learning_cube") { try await timed(conn, learningCube(touched, year: inYear("r.")), []) }
+        if want.contains("summary_teacher_attendance") { try await timed(conn, """
             INSERT INTO summary_teacher_attendance (school_id, year_id, teachers, recorded_days, present_days)
             SELECT school_id, year_id, COUNT(DISTINCT teacher_id), SUM(recorded_days), SUM(present_days)
             FROM teacher_attendance WHERE school_id IN \(touched)\(inYear())
@@ -316,9 +397,10 @@ extension SummarySQL {
         let sums = ["attending", "recorded_days", "present_days", "absent_days", "chronic_base", "chronically_absent"]
         return [
             "DELETE FROM summary_learner_cube WHERE school_id IN \(touched)\(year("")) AND learners = 0 AND assessed = 0",
+            // Rows already at zero (all of them, before a first load of registers) are not written.
             """
             UPDATE summary_learner_cube SET \(sums.map { "\($0) = 0" }.joined(separator: ", "))
-            WHERE school_id IN \(touched)\(year(""))
+            WHERE school_id IN \(touched)\(year("")) AND (\(sums.map { "\($0) <> 0" }.joined(separator: " OR ")))
             """,
             """
             INSERT INTO summary_learner_cube (\(cells), learners, enrolled, active, new_entrants, repeaters, promoted, repeating,
@@ -378,85 +460,3 @@ public struct SchoolYearKey: Hashable, Sendable {
 }
 
 
-/// The two attendance summaries that read every learner-month (summary_attendance by school,
-/// month, grade and sex; summary_learner_year by learner, school and year), added up while a
-/// first load of registers lands instead of by a GROUP BY over the whole table afterwards: the
-/// same sums (a test compares them with the SQL), without the sort that took 40 % of the import.
-/// Used only when learner_attendance was empty at the start of the batch and nothing else that
-/// feeds these summaries changed in it.
-struct AttendanceTally: Sendable {
-    struct MonthKey: Hashable { var school: Int64; var yearID: Int64; var year: Int64; var month: Int64; var grade: Int64; var female: Bool }
-    struct LearnerKey: Hashable { var learner: Int64; var school: Int64; var yearID: Int64 }
-    struct EnrolmentKey: Hashable { var learner: Int64; var yearID: Int64; var school: Int64 }
-    var female: [Int64: Bool]
-    var grade: [EnrolmentKey: Int64]
-    var months: [MonthKey: (n: Int64, recorded: Int64, present: Int64, absent: Int64)] = [:]
-    var learnerYears: [LearnerKey: (recorded: Int64, present: Int64, absent: Int64)] = [:]
-
-    static let monthColumns = ["school_id", "year_id", "year", "month", "grade", "sex", "learners", "recorded_days", "present_days", "absent_days"]
-    static let learnerYearColumns = ["learner_id", "school_id", "year_id", "recorded_days", "present_days", "absent_days"]
-
-    static func load(_ c: any SQLConnection) async throws -> AttendanceTally {
-        var female: [Int64: Bool] = [:]
-        for r in try await c.query("SELECT id, sex FROM learners", []) { female[r.int(0) ?? 0] = r.text(1) == "female" }
-        var grade: [EnrolmentKey: Int64] = [:]
-        for r in try await c.query("SELECT learner_id, year_id, school_id, grade FROM enrolments", []) {
-            grade[EnrolmentKey(learner: r.int(0) ?? 0, yearID: r.int(1) ?? 0, school: r.int(2) ?? 0)] = r.int(3) ?? 0
-        }
-        return AttendanceTally(female: female, grade: grade)
-    }
-
-    /// Adds learner_attendance rows (as RecordRows makes them); false when a row's learner is
-    /// unknown (the reference check will refuse the batch anyway).
-    mutating func add(_ t: TableRows) -> Bool {
-        guard let l = t.columns.firstIndex(of: "learner_id"), let s = t.columns.firstIndex(of: "school_id"),
-              let y = t.columns.firstIndex(of: "year_id"), let yr = t.columns.firstIndex(of: "year"), let m = t.columns.firstIndex(of: "month"),
-              let rd = t.columns.firstIndex(of: "recorded_days"), let pd = t.columns.firstIndex(of: "present_days"),
-              let ad = t.columns.firstIndex(of: "absent_days") else { return false }
-        func int(_ v: SQLValue) -> Int64 { if case .int(let x) = v { return x }; return 0 }
-        for row in t.rows {
-            guard add(learner: int(row[l]), school: int(row[s]), yearID: int(row[y]), year: int(row[yr]), month: int(row[m]),
-                      recorded: int(row[rd]), present: int(row[pd]), absent: int(row[ad])) else { return false }
-        }
-        return true
-    }
-
-    /// Adds learner-months, `yearIDs[i]` being month i's academic year.
-    mutating func add(_ a: [LearnerAttendanceMonth], yearIDs: [Int64]) -> Bool {
-        for (i, x) in a.enumerated() where i < yearIDs.count {
-            guard add(learner: x.learnerID.rawValue, school: x.schoolID.rawValue, yearID: yearIDs[i], year: Int64(x.year), month: Int64(x.month),
-                      recorded: Int64(x.marks.recordedDays), present: Int64(x.marks.presentDays), absent: Int64(x.marks.absentDays)) else { return false }
-        }
-        return a.count == yearIDs.count
-    }
-
-    private mutating func add(learner: Int64, school: Int64, yearID: Int64, year: Int64, month: Int64,
-                              recorded: Int64, present: Int64, absent: Int64) -> Bool {
-        guard let isFemale = female[learner] else { return false }
-        let g = grade[EnrolmentKey(learner: learner, yearID: yearID, school: school)] ?? 0
-        let mk = MonthKey(school: school, yearID: yearID, year: year, month: month, grade: g, female: isFemale)
-        // Updated in place (one hash per table and row, not a read and then a write).
-        Self.count(&months[mk, default: (0, 0, 0, 0)], recorded, present, absent)
-        Self.count(&learnerYears[LearnerKey(learner: learner, school: school, yearID: yearID), default: (0, 0, 0)], recorded, present, absent)
-        return true
-    }
-
-    private static func count(_ v: inout (n: Int64, recorded: Int64, present: Int64, absent: Int64), _ r: Int64, _ p: Int64, _ a: Int64) {
-        v.n += 1; v.recorded += r; v.present += p; v.absent += a
-    }
-
-    private static func count(_ v: inout (recorded: Int64, present: Int64, absent: Int64), _ r: Int64, _ p: Int64, _ a: Int64) {
-        v.recorded += r; v.present += p; v.absent += a
-    }
-
-    func monthRows() -> [[SQLValue]] {
-        months.sorted { ($0.key.school, $0.key.yearID, $0.key.year, $0.key.month, $0.key.grade) < ($1.key.school, $1.key.yearID, $1.key.year, $1.key.month, $1.key.grade) }
-            .map { k, v in [.int(k.school), .int(k.yearID), .int(k.year), .int(k.month), .int(k.grade), .text(k.female ? "female" : "male"),
-                            .int(v.n), .int(v.recorded), .int(v.present), .int(v.absent)] }
-    }
-
-    func learnerYearRows() -> [[SQLValue]] {
-        learnerYears.sorted { ($0.key.learner, $0.key.school, $0.key.yearID) < ($1.key.learner, $1.key.school, $1.key.yearID) }
-            .map { k, v in [.int(k.learner), .int(k.school), .int(k.yearID), .int(v.recorded), .int(v.present), .int(v.absent)] }
-    }
-}

@@ -9,6 +9,9 @@ public final class DarasaStore: Sendable {
     /// (operations.md). Read once, not on every commit.
     static let timings = ProcessInfo.processInfo.environment["DARASA_TIMINGS"] == "1"
 
+    /// One line of DARASA_TIMINGS output.
+    static func note(_ line: String) { FileHandle.standardError.write(Data((line + "\n").utf8)) }
+
     public let database: any SQLDatabase
     public var dialect: SQLDialect { database.dialect }
 
@@ -129,7 +132,13 @@ public final class DarasaStore: Sendable {
             try await writer.loadYears()
             let clock = ContinuousClock()
             let t0 = clock.now
-            try await body(writer)
+            do {
+                try await body(writer)
+            } catch {
+                await writer.abandonInserts()
+                throw error
+            }
+            try await writer.finishFirstLoad()
             try await writer.checkReferences()
             let (records, touched, summaries) = await (writer.records, writer.touchedSchools, writer.summaryTables)
             let precomputed = await writer.precomputedAttendance()

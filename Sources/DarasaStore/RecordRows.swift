@@ -225,10 +225,17 @@ enum RecordRows {
                                  _ years: YearLookup, to out: inout [Int64]) throws -> Int64 {
         let yearID = Int64(try yearID(year, month, years))
         try checkConsistent(year, month, m)
+        appendAttendance(person, school, year, month, m, yearID: yearID, to: &out)
+        return yearID
+    }
+
+    /// `appendAttendance` with the month's academic year already looked up (and the marks
+    /// already checked with `checkConsistent`).
+    static func appendAttendance(_ person: Int64, _ school: SchoolID, _ year: Int, _ month: Int, _ m: MonthMarks,
+                                 yearID: Int64, to out: inout [Int64]) {
         out.append(person); out.append(school.rawValue); out.append(yearID); out.append(Int64(year)); out.append(Int64(month))
         out.append(Int64(m.present)); out.append(Int64(m.absent)); out.append(Int64(m.late)); out.append(Int64(m.excused))
         out.append(Int64(m.recordedDays)); out.append(Int64(m.presentDays)); out.append(Int64(m.absentDays))
-        return yearID
     }
 
     static func attendanceRow(_ person: Int64, _ school: SchoolID, _ year: Int, _ month: Int, _ m: MonthMarks,
