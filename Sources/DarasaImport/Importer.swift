@@ -22,6 +22,9 @@ public struct ImportReport: Sendable, Codable, Hashable {
     public var seconds = 0.0
     /// The first few quarantine reasons, for a summary on screen.
     public var sampleProblems: [String] = []
+    /// Files read straight from their bytes (`WideRegisterReader`); the rest were read the
+    /// general way. For operators and tests: the counts above do not depend on it.
+    public var filesReadDirectly = 0
 
     public var addsUp: Bool { rowsRead == stored + updated + unchanged + deleted + quarantined }
     public var rowsPerSecond: Double { seconds > 0 ? Double(rowsRead) / seconds : 0 }
@@ -186,6 +189,10 @@ public struct Importer: Sendable {
     public let user: String?
     /// Records per merge (memory stays bounded by this, not by the file).
     public var chunkSize = 20_000
+    /// Whether clean files of a plain wide-register mapping are read straight from their bytes
+    /// (`WideRegisterReader`); the general reader reads them otherwise, with the same result
+    /// (tests compare the two).
+    public var readsRegistersDirectly = true
 
     public init(store: DarasaStore, user: String?) {
         self.store = store
@@ -196,11 +203,12 @@ public struct Importer: Sendable {
     /// updated, left unchanged and quarantined, and the first problems, without changing anything.
     public func dryRun(_ mapping: Mapping, files: [ImportFile]) async throws -> (report: ImportReport, problems: [QuarantinedRow]) {
         struct Rollback: Error { var counts: (Int, MergeCounts, Int, Int, Int); var problems: [QuarantinedRow] }
-        let chunk = chunkSize
+        let chunk = chunkSize, direct = readsRegistersDirectly
         do {
             _ = try await store.importBatch(source: mapping.source, description: "dry run: " + mapping.name, user: user) { writer in
                 let run = ImportRun(mapping: mapping, writer: writer, chunkSize: chunk, files: files, progress: nil, started: Date())
                 run.keepSample = true
+                run.readsRegistersDirectly = direct
                 do {
                     try await run.prepare()
                     for (i, f) in files.enumerated() { try await run.read(f, index: i) }
@@ -224,9 +232,13 @@ public struct Importer: Sendable {
     public func run(_ mapping: Mapping, files: [ImportFile],
                     progress: (@Sendable (ImportProgress) -> Void)? = nil) async throws -> ImportReport {
         let started = Date()
-        let chunk = chunkSize
+        let chunk = chunkSize, direct = readsRegistersDirectly
+        final class Tally: @unchecked Sendable { var directFiles = 0 }
+        let tally = Tally()
         let batch = try await store.importBatch(source: mapping.source, description: mapping.name, user: user) { writer in
             let run = ImportRun(mapping: mapping, writer: writer, chunkSize: chunk, files: files, progress: progress, started: started)
+            run.readsRegistersDirectly = direct
+            defer { tally.directFiles = run.directFiles }
             do {
                 try await run.prepare()
                 for (i, f) in files.enumerated() { try await run.read(f, index: i) }
@@ -255,6 +267,7 @@ public struct Importer: Sendable {
             "\(r.text(0) ?? ""), row \(r.int(1) ?? 0)\(r.text(2).map { ", column \($0)" } ?? ""): \(r.text(3) ?? "")"
         }
         report.seconds = Date().timeIntervalSince(started)
+        report.filesReadDirectly = tally.directFiles
         return report
     }
 }
@@ -342,6 +355,12 @@ final class ImportRun: @unchecked Sendable {
         return takenMonth!.learners.insert(learner).inserted
     }
 
+    /// Undoes `firstRegisterRow` for a row that did return true.
+    func unmarkRegisterRow(learner: Int64, school: Int64, year: Int, month: Int) {
+        let key = SchoolMonth(school: school, year: year, month: month)
+        if takenMonth?.key == key { takenMonth!.learners.remove(learner) } else { seenMonths[key]?.remove(learner) }
+    }
+
     init(mapping: Mapping, writer: BatchWriter, chunkSize: Int, files: [ImportFile],
          progress: (@Sendable (ImportProgress) -> Void)?, started: Date) {
         self.mapping = mapping
@@ -424,7 +443,50 @@ final class ImportRun: @unchecked Sendable {
         }
     }
 
+    /// See `Importer.readsRegistersDirectly`.
+    var readsRegistersDirectly = true
+    /// The wide-register reader, made at the first register file (nil: the mapping is not a
+    /// plain register mapping, or learners' keys are looked up as rows arrive).
+    var wideRegisters: WideRegisterReader?
+    var wideRegistersMade = false
+    /// Files taken by `readRegistersDirectly`.
+    var directFiles = 0
+
+    /// Takes a file of a plain register mapping read straight from its bytes; false (nothing
+    /// taken) when the general reader must read it: the file is not clean (see
+    /// `WideRegisterReader`), its month is outside the calendar, or a learner's row repeats.
+    func readRegistersDirectly(_ f: ImportFile, index: Int) async throws -> Bool {
+        guard readsRegistersDirectly, mapping.target == .learnerAttendance, lazyFields.isEmpty else { return false }
+        if !wideRegistersMade {
+            wideRegistersMade = true
+            let source = mapping.fields["learner"]?.keySource ?? mapping.source
+            wideRegisters = WideRegisterReader(mapping: mapping, learners: referenced[source] ?? [:], schools: schools)
+        }
+        guard let reader = wideRegisters, let file = reader.read(url: f.url, file: f.name),
+              writerYear(file.year, file.month) != nil else { return false }
+        // Each row must be its learner's first for the month; on a repeat, the rows marked so
+        // far are unmarked and the general reader quarantines the repeat.
+        for (i, r) in file.rows.enumerated() where !firstRegisterRow(learner: r.learner, school: r.school, year: file.year, month: file.month) {
+            for earlier in file.rows[..<i] { unmarkRegisterRow(learner: earlier.learner, school: earlier.school, year: file.year, month: file.month) }
+            return false
+        }
+        try await switchFile(f.name)
+        read += file.rows.count
+        learnerMonths.append(contentsOf: file.rows.lazy.map {
+            (LearnerAttendanceMonth(learnerID: LearnerID($0.learner), schoolID: SchoolID($0.school), year: file.year, month: file.month, marks: $0.marks), $0.row)
+        })
+        learnerMonthFiles.append(contentsOf: repeatElement(f.name, count: file.rows.count))
+        // A chunk may pass `chunkSize` by one file's rows (a few hundred).
+        if pending >= chunkSize { try await flush() }
+        directFiles += 1
+        bytesDone += index < fileSizes.count ? fileSizes[index] : 0
+        progress?(ImportProgress(file: f.name, filesDone: index + 1, filesTotal: files.count, bytesDone: bytesDone,
+                                 bytesTotal: bytesTotal, rows: read, elapsed: Date().timeIntervalSince(started)))
+        return true
+    }
+
     func read(_ f: ImportFile, index: Int) async throws {
+        if try await readRegistersDirectly(f, index: index) { return }
         var options = mapping.read
         let ext = f.url.pathExtension.lowercased()
         if let byExtension = ReadOptions.Format(rawValue: ext), byExtension != options.format {

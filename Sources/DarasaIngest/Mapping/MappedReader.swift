@@ -355,14 +355,20 @@ public final class MappedReader {
     public func month(_ field: String, _ r: CSVRecord, _ problems: inout [RowProblem]) -> (year: Int, month: Int)? {
         guard let t = canonical(field, r, &problems) else { return nil }
         if t == lastMonth.text { return lastMonth.value }
-        let parts = t.split(separator: "-")
-        if parts.count >= 2, parts[0].count == 4, let y = Int(parts[0]), let m = Int(parts[1]), (1...12).contains(m) {
-            lastMonth = (t, (y, m))
-            return (y, m)
+        if let value = Self.month(t) {
+            lastMonth = (t, value)
+            return value
         }
         problems.append(RowProblem(column: slots[field]?.spec.column, value: t, reason: "\"\(t.prefix(20))\" is not a month written as YYYY-MM",
                                    fix: "Write the month as YYYY-MM, e.g. 2024-03"))
         return nil
+    }
+
+    /// A month written YYYY-MM (or YYYY-MM-DD, taking its month); nil when it is not one.
+    static func month(_ t: String) -> (year: Int, month: Int)? {
+        let parts = t.split(separator: "-")
+        guard parts.count >= 2, parts[0].count == 4, let y = Int(parts[0]), let m = Int(parts[1]), (1...12).contains(m) else { return nil }
+        return (y, m)
     }
 
     public func double(_ field: String, _ r: CSVRecord, _ problems: inout [RowProblem]) -> Double? {

@@ -189,7 +189,11 @@ public final class CSVTable: TabularSource {
             throw InputError(file: file, problem: "the file could not be opened", fix: "Check that the file exists and is readable")
         }
         defer { try? h.close() }
-        let head = h.readData(ofLength: 1 << 16)
+        return sniffDelimiter(head: h.readData(ofLength: 1 << 16))
+    }
+
+    /// `sniffDelimiter(url:file:)` on a file's first bytes (64 KiB are enough).
+    static func sniffDelimiter(head: some Sequence<UInt8>) -> UInt8 {
         var counts: [UInt8: Int] = [:]
         var inQuotes = false
         for b in head {
