@@ -216,11 +216,14 @@ extension BatchWriter {
 
     /// Waits for a first load's inserts (`finishInserts`) and builds the key dropped for it.
     public func finishFirstLoad() async throws {
+        let t0 = ContinuousClock.now
         try await finishInserts()
+        let t1 = ContinuousClock.now
         if let name = droppedAttendanceKey {
             droppedAttendanceKey = nil
             try await connection.execute("ALTER TABLE learner_attendance ADD CONSTRAINT \(name) PRIMARY KEY (school_id, year, month, learner_id)", [])
         }
+        if DarasaStore.timings { DarasaStore.note("import batch \(batchID): last inserts \(t1 - t0), key built \(ContinuousClock.now - t1)") }
     }
 
     /// Waits for them without reporting, when the batch stops on another error: the transaction
