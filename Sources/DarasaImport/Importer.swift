@@ -189,10 +189,10 @@ public struct Importer: Sendable {
     public let user: String?
     /// Records per merge (memory stays bounded by this, not by the file).
     public var chunkSize = 20_000
-    /// Whether clean files of a plain wide-register mapping are read straight from their bytes
-    /// (`WideRegisterReader`); the general reader reads them otherwise, with the same result
-    /// (tests compare the two).
-    public var readsRegistersDirectly = true
+    /// Whether clean files of a plain attendance mapping (registers, or one mark per row) are
+    /// read straight from their bytes (`WideRegisterReader`, `LongAttendanceReader`); the general
+    /// reader reads them otherwise, with the same result (tests compare the two).
+    public var readsAttendanceDirectly = true
 
     public init(store: DarasaStore, user: String?) {
         self.store = store
@@ -203,12 +203,12 @@ public struct Importer: Sendable {
     /// updated, left unchanged and quarantined, and the first problems, without changing anything.
     public func dryRun(_ mapping: Mapping, files: [ImportFile]) async throws -> (report: ImportReport, problems: [QuarantinedRow]) {
         struct Rollback: Error { var counts: (Int, MergeCounts, Int, Int, Int); var problems: [QuarantinedRow] }
-        let chunk = chunkSize, direct = readsRegistersDirectly
+        let chunk = chunkSize, direct = readsAttendanceDirectly
         do {
             _ = try await store.importBatch(source: mapping.source, description: "dry run: " + mapping.name, user: user) { writer in
                 let run = ImportRun(mapping: mapping, writer: writer, chunkSize: chunk, files: files, progress: nil, started: Date())
                 run.keepSample = true
-                run.readsRegistersDirectly = direct
+                run.readsAttendanceDirectly = direct
                 do {
                     try await run.prepare()
                     for (i, f) in files.enumerated() { try await run.read(f, index: i) }
@@ -232,12 +232,12 @@ public struct Importer: Sendable {
     public func run(_ mapping: Mapping, files: [ImportFile],
                     progress: (@Sendable (ImportProgress) -> Void)? = nil) async throws -> ImportReport {
         let started = Date()
-        let chunk = chunkSize, direct = readsRegistersDirectly
+        let chunk = chunkSize, direct = readsAttendanceDirectly
         final class Tally: @unchecked Sendable { var directFiles = 0 }
         let tally = Tally()
         let batch = try await store.importBatch(source: mapping.source, description: mapping.name, user: user) { writer in
             let run = ImportRun(mapping: mapping, writer: writer, chunkSize: chunk, files: files, progress: progress, started: started)
-            run.readsRegistersDirectly = direct
+            run.readsAttendanceDirectly = direct
             defer { tally.directFiles = run.directFiles }
             do {
                 try await run.prepare()
@@ -443,8 +443,8 @@ final class ImportRun: @unchecked Sendable {
         }
     }
 
-    /// See `Importer.readsRegistersDirectly`.
-    var readsRegistersDirectly = true
+    /// See `Importer.readsAttendanceDirectly`.
+    var readsAttendanceDirectly = true
     /// The wide-register reader, made at the first register file (nil: the mapping is not a
     /// plain register mapping, or learners' keys are looked up as rows arrive).
     var wideRegisters: WideRegisterReader?
@@ -456,7 +456,7 @@ final class ImportRun: @unchecked Sendable {
     /// taken) when the general reader must read it: the file is not clean (see
     /// `WideRegisterReader`), its month is outside the calendar, or a learner's row repeats.
     func readRegistersDirectly(_ f: ImportFile, index: Int) async throws -> Bool {
-        guard readsRegistersDirectly, mapping.target == .learnerAttendance, lazyFields.isEmpty else { return false }
+        guard readsAttendanceDirectly, mapping.target == .learnerAttendance, lazyFields.isEmpty else { return false }
         if !wideRegistersMade {
             wideRegistersMade = true
             let source = mapping.fields["learner"]?.keySource ?? mapping.source
@@ -485,8 +485,64 @@ final class ImportRun: @unchecked Sendable {
         return true
     }
 
+    /// The one-mark-per-row reader, made at the first file (nil: not a plain such mapping, or
+    /// keys looked up as rows arrive).
+    var longAttendance: LongAttendanceReader?
+    var longAttendanceMade = false
+
+    /// Takes a file of a plain one-mark-per-row attendance mapping read straight from its bytes;
+    /// false (nothing taken) when the general reader must read it: the file is not clean (see
+    /// `LongAttendanceReader`), or a row's day has no posting, falls outside the calendar or is
+    /// marked twice. What the file's rows changed is then undone, in reverse order.
+    func readMarksDirectly(_ f: ImportFile, index: Int) async throws -> Bool {
+        guard readsAttendanceDirectly, mapping.target == .learnerAttendance || mapping.target == .teacherAttendance,
+              mapping.fields["days"] == nil, lazyFields.isEmpty else { return false }
+        let teacher = mapping.target == .teacherAttendance
+        if !longAttendanceMade {
+            longAttendanceMade = true
+            let source = mapping.fields[teacher ? "teacher" : "learner"]?.keySource ?? mapping.source
+            longAttendance = LongAttendanceReader(mapping: mapping, people: referenced[source] ?? [:], schools: schools)
+        }
+        guard let reader = longAttendance, let rows = reader.read(url: f.url) else { return false }
+        typealias Entry = (marks: MonthMarks, rows: Int, firstRow: Int, file: String)
+        var trail: [(key: MonthKey, before: Entry?)] = []
+        trail.reserveCapacity(rows.count)
+        var clean = true
+        for r in rows {
+            guard let school = r.school ?? postingSchool(r.person, r.day), writerYear(r.day.year, r.day.month) != nil else { clean = false; break }
+            let key = MonthKey(person: r.person, school: school, year: r.day.year, month: r.day.month)
+            let d = r.day.dayOfMonth
+            // One hash a row: the entry is changed where it lies (a new one has no rows yet).
+            func take(_ e: inout Entry) {
+                trail.append((key, e.rows == 0 ? nil : e))
+                if e.marks.mark(day: d) != nil { clean = false; return }
+                e.marks.set(r.mark, day: d)
+                e.rows += 1
+            }
+            take(&monthMarks[key, default: (MonthMarks(), 0, r.row, f.name)])
+            if !clean { break }
+        }
+        if !clean {
+            for t in trail.reversed() { monthMarks[t.key] = t.before }
+            return false
+        }
+        try await switchFile(f.name)
+        read += rows.count
+        directFiles += 1
+        bytesDone += index < fileSizes.count ? fileSizes[index] : 0
+        progress?(ImportProgress(file: f.name, filesDone: index + 1, filesTotal: files.count, bytesDone: bytesDone,
+                                 bytesTotal: bytesTotal, rows: read, elapsed: Date().timeIntervalSince(started)))
+        return true
+    }
+
+    /// The school a teacher was posted to on `day` (the last posting that covers it).
+    func postingSchool(_ who: Int64, _ day: Day) -> Int64? {
+        postings[who]?.last(where: { $0.start <= day && ($0.end.map { day <= $0 } ?? true) })?.school
+    }
+
     func read(_ f: ImportFile, index: Int) async throws {
         if try await readRegistersDirectly(f, index: index) { return }
+        if try await readMarksDirectly(f, index: index) { return }
         var options = mapping.read
         let ext = f.url.pathExtension.lowercased()
         if let byExtension = ReadOptions.Format(rawValue: ext), byExtension != options.format {
@@ -874,7 +930,7 @@ final class ImportRun: @unchecked Sendable {
         let mark = m.mark("mark", r, &problems)
         var school: Int64?
         if m.has("school") { school = self.school(m, r, &problems) } else if let who, let day {
-            school = postings[who]?.last(where: { $0.start <= day && ($0.end.map { day <= $0 } ?? true) })?.school
+            school = postingSchool(who, day)
             if school == nil {
                 problems.append(RowProblem(column: m.column(of: "date"), value: day.iso, reason: "the teacher was not posted to any school on \(day.iso)",
                                            fix: "Check the date, or import the teacher's posting first"))

@@ -412,7 +412,7 @@ import Testing
             }
             // When the spoiled registers are imported, read directly or not
             var importer = Importer(store: store, user: "test")
-            importer.readsRegistersDirectly = direct
+            importer.readsAttendanceDirectly = direct
             let report = try await importer.run(registers, files: files)
             reports.append(report)
             snapshots.append(try await snapshot(store))
@@ -428,6 +428,79 @@ import Testing
         #expect(reports[0].quarantined == reports[1].quarantined && reports[0].quarantined >= 4, "\(reports[0].sampleProblems)")
         #expect(reports[0].addsUp && reports[1].addsUp)
         #expect(snapshots[0].count > 1000)
+        #expect(snapshots[0] == snapshots[1])
+    }
+}
+
+/// Teacher check-ins (one mark per row) read straight from their bytes (`LongAttendanceReader`)
+/// land exactly as when read the general way, spoiled files included, and again change nothing.
+@Suite struct DirectMarkReadingTests {
+    static let spoiled: URL = {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("darasa-spoiled-hr-\(UUID().uuidString)")
+        try? FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        try? FileManager.default.copyItem(at: ImporterTests.country.appendingPathComponent("hr"), to: dir.appendingPathComponent("hr"))
+        let files = ((try? FileManager.default.contentsOfDirectory(at: dir.appendingPathComponent("hr"), includingPropertiesForKeys: nil)) ?? [])
+            .filter { $0.lastPathComponent.hasPrefix("teacher_attendance_") }.sorted { $0.path < $1.path }
+        func edit(_ url: URL, _ change: (inout [String]) -> Void) {
+            guard var lines = (try? String(contentsOf: url, encoding: .utf8))?.components(separatedBy: "\n"), lines.count > 3 else { return }
+            change(&lines)
+            try? Data(lines.joined(separator: "\n").utf8).write(to: url)
+        }
+        func field(_ line: String, _ i: Int, _ value: String) -> String {
+            var f = line.components(separatedBy: ",")
+            f[i] = value
+            return f.joined(separator: ",")
+        }
+        guard files.count > 6 else { return dir }
+        edit(files[0]) { $0.insert($0[1], at: 2) }                      // the same teacher and day twice
+        edit(files[1]) { $0[1] = field($0[1], 0, "9999999") }             // an unknown payroll number
+        edit(files[2]) { $0[1] = field($0[1], 2, "SICK") }                // a status no one mapped
+        edit(files[3]) { lines in lines = lines.map { $0 + "\r" } }      // CRLF line endings (clean)
+        edit(files[4]) { $0[2] = field($0[2], 1, "2024/03/01") }          // a date in another format
+        edit(files[5]) { $0[1] = field($0[1], 1, "2031-03-03") }          // a day outside the calendar
+        return dir
+    }()
+
+    @Test(arguments: TestEngine.available)
+    func checkInsReadDirectlyLandAsReadTheGeneralWay(engine: TestEngine) async throws {
+        let mappings = try ShippedMappings.synthetic()
+        let checkIns = try #require(mappings.first { $0.target == .teacherAttendance })
+        let files = try ImportFile.select(Self.spoiled, mapping: checkIns)
+        var reports: [ImportReport] = []
+        var snapshots: [[String]] = []
+        for direct in [true, false] {
+            // Given a store holding the schools, calendar and teachers with their postings
+            let store = try await engine.makeStore()
+            defer { Task { await store.close() } }
+            for m in mappings where ["01", "04", "05", "20"].contains(String((m.file.components(separatedBy: "/").last ?? "").prefix(2))) {
+                _ = try await Importer(store: store, user: "test").run(m, files: try ImportFile.select(ImporterTests.country, mapping: m))
+            }
+            // When the spoiled check-ins are imported, read directly or not
+            var importer = Importer(store: store, user: "test")
+            importer.readsAttendanceDirectly = direct
+            let report = try await importer.run(checkIns, files: files)
+            reports.append(report)
+            var snapshot: [String] = []
+            for sql in ["""
+                SELECT a.teacher_id, a.school_id, a.year_id, a.year, a.month, a.present, a.absent, a.late, a.excused, a.recorded_days,
+                       a.src_row, f.path FROM teacher_attendance a JOIN import_files f ON f.id = a.file_id
+                ORDER BY a.teacher_id, a.school_id, a.year, a.month
+                """, "SELECT file, src_row, column_name, value, reason FROM quarantine ORDER BY file, src_row, column_name",
+                "SELECT * FROM summary_teacher_attendance ORDER BY school_id, year_id"] {
+                for r in try await store.database.query(sql) { snapshot.append(r.values.map { "\($0)" }.joined(separator: ",")) }
+            }
+            snapshots.append(snapshot)
+            // And again: nothing new, nothing changed
+            let again = try await importer.run(checkIns, files: files)
+            #expect(again.stored == 0 && again.updated == 0 && again.unchanged == report.stored, "\(direct): \(again.summary)")
+        }
+        // Then the clean files were read directly, the spoiled ones the general way, with the same result
+        #expect(reports[0].filesReadDirectly == files.count - 5, "\(reports[0].filesReadDirectly) of \(files.count)")
+        #expect(reports[1].filesReadDirectly == 0)
+        #expect(reports[0].rowsRead == reports[1].rowsRead && reports[0].stored == reports[1].stored)
+        #expect(reports[0].quarantined == reports[1].quarantined && reports[0].quarantined >= 5, "\(reports[0].sampleProblems)")
+        #expect(reports[0].addsUp && reports[1].addsUp)
+        #expect(snapshots[0].count > 100)
         #expect(snapshots[0] == snapshots[1])
     }
 }

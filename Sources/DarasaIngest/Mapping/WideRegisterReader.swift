@@ -1,8 +1,5 @@
 import DarasaCore
 import Foundation
-#if canImport(Glibc)
-import Glibc
-#endif
 
 /// Wide registers (one row per learner and month, one column per day: the shape paper
 /// registers are typed up in) read straight from a file's bytes. `MappedReader` builds a String
@@ -42,18 +39,16 @@ public final class WideRegisterReader {
 
     /// Files larger than this are read the general way (streamed); registers are one class or
     /// school and month, a few tens of kilobytes.
-    public static let maxBytes = 16 << 20
+    public static let maxBytes = DirectCSV.maxBytes
 
     private let learners: ByteKeyTable
-    private let schools: [String: Int64]
+    private var schools: SchoolCodes
     private let compiled: MappedReader.Compiled
     private let learnerColumn: String
     private let schoolColumn: String
     private let fromPath: NSRegularExpression
-    private let delimiter: UInt8?
-    private var buffer: [UInt8] = []
-    private var loaded = 0
-    private var lastSchool: (code: [UInt8], id: Int64) = ([], 0)
+    private let options: ReadOptions
+    private var file = DirectCSV()
 
     /// nil when the mapping is not a plain wide-register mapping (see the type's doc).
     /// `learners`: the stored learners by the key the mapping's learner column holds.
@@ -81,17 +76,16 @@ public final class WideRegisterReader {
         self.fromPath = fromPath
         self.compiled = compiled
         self.learners = ByteKeyTable(learners)
-        self.schools = schools
-        delimiter = mapping.read.delimiter
+        self.schools = SchoolCodes(schools)
+        options = mapping.read
     }
 
     /// The file's rows, or nil when the general reader must read it (see the type's doc).
     /// `file` is the name the user knows the file by (what `from_path:` is matched against).
     public func read(url: URL, file: String) -> File? {
         if let ext = ReadOptions.Format(rawValue: url.pathExtension.lowercased()), ext != .csv { return nil }
-        guard let (year, month) = month(of: file), load(url.path) else { return nil }
-        let size = loaded
-        return buffer.withUnsafeBufferPointer { parse(UnsafeBufferPointer(rebasing: $0[..<size]), year: year, month: month) }
+        guard let (year, month) = month(of: file), self.file.load(url.path) else { return nil }
+        return self.file.withBytes { parse($0, year: year, month: month) }
     }
 
     /// The month `from_path:` takes from the file's name, as `MappedReader.month` reads it.
@@ -104,68 +98,11 @@ public final class WideRegisterReader {
         return (value.year, value.month)
     }
 
-    /// Reads the whole file into `buffer` (its first `loaded` bytes); false when it cannot be
-    /// read or is too large.
-    private func load(_ path: String) -> Bool {
-        let fd = open(path, O_RDONLY)
-        guard fd >= 0 else { return false }
-        defer { close(fd) }
-        var info = stat()
-        guard fstat(fd, &info) == 0, info.st_size >= 0, info.st_size <= Self.maxBytes else { return false }
-        // One byte more than the size, to see the end of the file (or that it grew).
-        let want = Int(info.st_size) + 1
-        if buffer.count < want { buffer = [UInt8](repeating: 0, count: max(want, 2 * buffer.count)) }
-        var done = 0
-        let ok = buffer.withUnsafeMutableBytes { b -> Bool in
-            while done < want {
-                let n = readBytes(fd, b.baseAddress! + done, want - done)
-                if n < 0 { return false }
-                if n == 0 { break }
-                done += n
-            }
-            return done == want - 1
-        }
-        loaded = ok ? done : 0
-        return ok
-    }
-
     private func parse(_ all: UnsafeBufferPointer<UInt8>, year: Int, month: Int) -> File? {
-        guard let base = all.baseAddress, !all.isEmpty else { return nil }
-        // A quote anywhere, or a carriage return not before a line feed: the general reader.
-        if memchr(base, 34, all.count) != nil { return nil }
-        var p = 0
-        if all.count >= 3, all[0] == 0xEF, all[1] == 0xBB, all[2] == 0xBF { p = 3 }
-        let delimiter = self.delimiter ?? CSVTable.sniffDelimiter(head: UnsafeBufferPointer(rebasing: all[..<min(all.count, 1 << 16)]))
-        let n = all.count
-
-        // One line: [start, end) without its line break; nil at the end of the file. Blank lines are skipped.
-        func nextLine() -> Range<Int>?? {
-            while p < n {
-                let start = p
-                let found = memchr(base + p, 10, n - p)
-                let lineEnd = found.map { UnsafePointer($0.assumingMemoryBound(to: UInt8.self)) - base } ?? n
-                p = found == nil ? n : lineEnd + 1
-                var end = lineEnd
-                if end > start && all[end - 1] == 13 { end -= 1 }
-                if memchr(base + start, 13, end - start) != nil { return .some(nil) }
-                if end > start { return start..<end }
-            }
-            return nil
-        }
-
-        // The header: ASCII, split on the delimiter, cleaned as every reader cleans it.
-        guard let headerLine = nextLine(), let header = headerLine else { return nil }
-        var names: [String] = []
-        var fieldStart = header.lowerBound
-        for i in header.lowerBound...header.upperBound where i == header.upperBound || all[i] == delimiter {
-            guard all[fieldStart..<i].allSatisfy({ $0 < 0x80 }) else { return nil }
-            names.append(String(decoding: UnsafeBufferPointer(rebasing: all[fieldStart..<i]), as: UTF8.self))
-            fieldStart = i + 1
-        }
-        guard names.count <= InputLimits.maxFields else { return nil }
-        names = cleanHeader(names)
-        var position: [String: Int] = [:]
-        for (i, name) in names.enumerated() where position[name] == nil { position[name] = i }
+        var lines = DirectCSV.Lines(all)
+        let delimiter = DirectCSV.delimiter(options, all)
+        guard let headerLine = lines.next(), let names = DirectCSV.header(all, headerLine, delimiter) else { return nil }
+        let position = DirectCSV.positions(names)
         guard let days = compiled.days, let learnerAt = position[learnerColumn], let schoolAt = position[schoolColumn] else { return nil }
         let dayAt = days.names.map { position[$0] ?? -1 }
         guard dayAt[0...27].allSatisfy({ $0 >= 0 }) else { return nil }
@@ -177,31 +114,17 @@ public final class WideRegisterReader {
         let marks = days.byteMarks
 
         var rows: [Row] = []
-        rows.reserveCapacity(n / 64)
+        rows.reserveCapacity(all.count / 64)
         var ends = [Int](repeating: 0, count: width)
         var record = 1
-        while let next = nextLine() {
-            guard let line = next else { return nil }
+        while let line = lines.next() {
             record += 1
-            // Field boundaries: ends[k] is the end of field k.
-            var k = 0
-            var i = line.lowerBound
-            while i < line.upperBound {
-                if all[i] == delimiter {
-                    guard k < width - 1 else { return nil }
-                    ends[k] = i
-                    k += 1
-                }
-                i += 1
-            }
-            guard k == width - 1 else { return nil }
-            ends[k] = line.upperBound
-            func field(_ c: Int) -> Range<Int> { (c == 0 ? line.lowerBound : ends[c - 1] + 1)..<ends[c] }
-            guard let learnerKey = Self.key(all, field(learnerAt)), let learner = learners.value(learnerKey),
-                  let school = school(all, field(schoolAt)) else { return nil }
+            guard DirectCSV.split(all, line, delimiter, &ends),
+                  let learnerKey = DirectCSV.key(all, DirectCSV.field(learnerAt, line, ends)), let learner = learners.value(learnerKey),
+                  let school = schools.id(all, DirectCSV.field(schoolAt, line, ends)) else { return nil }
             var m = MonthMarks()
             for c in 0..<width where dayOf[c] != 0 {
-                let r = field(c)
+                let r = DirectCSV.field(c, line, ends)
                 let code: UInt8
                 switch r.count {
                 case 0: code = marks[0]
@@ -221,38 +144,10 @@ public final class WideRegisterReader {
             }
             rows.append(Row(learner: learner, school: school, row: record, marks: m))
         }
+        guard !lines.declined else { return nil }
         // In the stored table's order (a register is one school's month): SQLite then inserts
         // each file's rows side by side instead of at scattered places.
         rows.sort { ($0.school, $0.learner) < ($1.school, $1.learner) }
         return File(year: year, month: month, rows: rows)
     }
-
-    /// A key field's bytes without surrounding spaces and tabs (as `CSVRecord.trimmed`), or nil
-    /// when empty, not printable ASCII, or starting with an apostrophe (the general reader may
-    /// strip it).
-    private static func key(_ all: UnsafeBufferPointer<UInt8>, _ range: Range<Int>) -> UnsafeBufferPointer<UInt8>? {
-        var lo = range.lowerBound, hi = range.upperBound
-        while lo < hi, all[lo] == 32 || all[lo] == 9 { lo += 1 }
-        while hi > lo, all[hi - 1] == 32 || all[hi - 1] == 9 { hi -= 1 }
-        guard lo < hi, all[lo] != 39 else { return nil }
-        for i in lo..<hi where all[i] < 32 || all[i] >= 127 { return nil }
-        return UnsafeBufferPointer(rebasing: all[lo..<hi])
-    }
-
-    private func school(_ all: UnsafeBufferPointer<UInt8>, _ range: Range<Int>) -> Int64? {
-        guard let key = Self.key(all, range) else { return nil }
-        if key.elementsEqual(lastSchool.code) { return lastSchool.id }
-        guard let id = schools[String(decoding: key, as: UTF8.self)] else { return nil }
-        lastSchool = (Array(key), id)
-        return id
-    }
-}
-
-/// read(2), under the name each platform's C library gives it.
-private func readBytes(_ fd: Int32, _ into: UnsafeMutableRawPointer, _ count: Int) -> Int {
-    #if canImport(Glibc)
-    return Glibc.read(fd, into, count)
-    #else
-    return Darwin.read(fd, into, count)
-    #endif
 }
