@@ -177,7 +177,7 @@ public final class SQLiteDatabase: SQLDatabase {
                     if rows.count < SQLiteDatabase.stagedUpsertRows {
                         try SQLiteDatabase.bulkInsert(db, table, columns, rows, suffix: clause)
                     } else {
-                        try SQLiteDatabase.stagedUpsert(db, table, columns, rows, conflict: conflict, clause: clause)
+                        try SQLiteDatabase.stagedUpsert(db, table, columns, rows, clause: clause)
                     }
                 }
             }
@@ -188,19 +188,21 @@ public final class SQLiteDatabase: SQLDatabase {
     static let stagedUpsertRows = 10_000
 
     /// Many rows upserted as PostgreSQL's engine does it: inserted plainly into a temporary
-    /// table, then over in one `INSERT … SELECT … ON CONFLICT` in the key's order. For the
-    /// learner cube's 244,000 cells after a country's registers: 1.6 s upserted 64 rows to a
-    /// statement in the order they came, 1.1 s staged (0.2 s of it the staging insert). Sync's
-    /// few hundred rows a commit stay direct (fewer statements to run).
-    static func stagedUpsert(_ db: Database, _ table: String, _ columns: [String], _ rows: [[SQLValue]], conflict: [String], clause: String) throws {
+    /// table, then over in one `INSERT … SELECT … ON CONFLICT`, in the order given. The learner
+    /// cube's 244,000 cells after a country's registers: 1.6 s upserted 64 rows to a statement in
+    /// no order; staged and in the key's order, the staging insert 0.2 s and the upsert 0.4 s
+    /// (sqlite3 shell). Sync's few hundred rows a commit stay direct (fewer statements to run).
+    static func stagedUpsert(_ db: Database, _ table: String, _ columns: [String], _ rows: [[SQLValue]], clause: String) throws {
         let stage = "temp.upsert_" + table
         let list = columns.joined(separator: ", ")
         try db.execute(sql: "DROP TABLE IF EXISTS \(stage)")
         try db.execute(sql: "CREATE TABLE \(stage) AS SELECT \(list) FROM \(table) WHERE 0")
         try bulkInsert(db, stage, columns, rows)
-        // In the key's order, so that the table's pages are visited once each, not at random.
-        // `WHERE true`: SQLite's parser would read ON CONFLICT after a bare SELECT as a join's ON.
-        try db.execute(sql: "INSERT INTO \(table) (\(list)) SELECT \(list) FROM \(stage) WHERE true ORDER BY \(conflict.joined(separator: ", "))" + clause)
+        // In the order given (the staging table's): rows given in the key's order visit the
+        // table's pages in turn (the cube: 0.41 s, against 1.04 s at random and 0.72 s sorted by
+        // SQLite first, in the sqlite3 shell). `WHERE true`: SQLite's parser would read ON
+        // CONFLICT after a bare SELECT as a join's ON.
+        try db.execute(sql: "INSERT INTO \(table) (\(list)) SELECT \(list) FROM \(stage) WHERE true" + clause)
         try db.execute(sql: "DROP TABLE \(stage)")
     }
 

@@ -253,7 +253,7 @@ struct AttendanceTally: Sendable {
     /// `SummarySQL.learnerCubeAttendance` adds them up from summary_learner_year: by school,
     /// year, grade, sex, disability, age and home language; chronic absence over 30 recorded days
     /// with absences on 10 % or more. Learner-years of a year not in the calendar are left out,
-    /// as the SQL's join leaves them.
+    /// as the SQL's join leaves them. In the cube's key order.
     func cubeRows() -> [[SQLValue]] {
         struct Key: Hashable { var school: Int64; var yearID: Int64; var grade: Int64; var female: Bool; var disability: Int64; var age: Int64; var language: Int32 }
         struct Cell { var attending: Int64 = 0, recorded: Int64 = 0, present: Int64 = 0, absent: Int64 = 0, base: Int64 = 0, chronic: Int64 = 0 }
@@ -276,7 +276,16 @@ struct AttendanceTally: Sendable {
                 c.chronic += chronicBase && r.sums.absent * 10 >= r.sums.recorded ? 1 : 0
             }
         }
-        return cells.map { k, v in
+        // In the cube's key order (female before male, as the text sorts), so that the upsert
+        // visits the cube's pages in turn.
+        let ordered = cells.sorted { a, b in
+            (a.key.school, a.key.yearID, a.key.grade, a.key.female ? 0 : 1, a.key.disability, a.key.age)
+                < (b.key.school, b.key.yearID, b.key.grade, b.key.female ? 0 : 1, b.key.disability, b.key.age)
+                || ((a.key.school, a.key.yearID, a.key.grade, a.key.female ? 0 : 1, a.key.disability, a.key.age)
+                    == (b.key.school, b.key.yearID, b.key.grade, b.key.female ? 0 : 1, b.key.disability, b.key.age)
+                    && languages[Int(a.key.language)] < languages[Int(b.key.language)])
+        }
+        return ordered.map { k, v in
             [.int(k.school), .int(k.yearID), .int(k.grade), Self.sex(k.female), .int(k.disability), .int(k.age),
              .text(languages[Int(k.language)])] + Self.cubeZeros.map { _ in .int(0) }
                 + [.int(v.attending), .int(v.recorded), .int(v.present), .int(v.absent), .int(v.base), .int(v.chronic)]

@@ -128,7 +128,7 @@ public final class DarasaStore: Sendable {
                 INSERT INTO import_batches (id, source, description, user_name, started_at, status)
                 VALUES (?, ?, ?, ?, ?, 'running')
                 """, .int(batchID), .text(source), .text(description), SQLValue(user), .int(started))
-            let writer = BatchWriter(connection: conn, batchID: batchID)
+            let writer = BatchWriter(connection: conn, batchID: batchID, committed: database)
             try await writer.loadYears()
             let clock = ContinuousClock()
             let t0 = clock.now
