@@ -129,15 +129,27 @@ public final class PostgresDatabase: SQLDatabase {
             guard width > 0 else { return }
             try await connection.copyFrom(table: table, columns: columns, logger: logger) { writer in
                 var buffer = ByteBuffer()
-                buffer.reserveCapacity(1 << 16)
+                buffer.reserveCapacity(1 << 17)
                 var start = 0
                 while start + width <= values.count {
-                    for i in 0..<width {
-                        if i > 0 { buffer.writeInteger(UInt8(ascii: "\t")) }
-                        CopyText.append(values[start + i], to: &buffer)
+                    // Rows of text written straight into the buffer's memory, a row at a time
+                    // (at most 21 bytes a value): one bounds check a row instead of one a digit.
+                    // Registers are 92 M values; digit by digit through `writeInteger` they cost
+                    // more of a core than PostgreSQL's own parsing of them.
+                    values.withUnsafeBufferPointer { v in
+                        while start + width <= v.count && buffer.readableBytes < 1 << 16 {
+                            buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: width * 21) { out in
+                                var n = 0
+                                for i in 0..<width {
+                                    if i > 0 { out[n] = UInt8(ascii: "\t"); n += 1 }
+                                    n += CopyText.write(v[start + i], to: out, at: n)
+                                }
+                                out[n] = UInt8(ascii: "\n")
+                                return n + 1
+                            }
+                            start += width
+                        }
                     }
-                    buffer.writeInteger(UInt8(ascii: "\n"))
-                    start += width
                     if buffer.readableBytes >= 1 << 16 {
                         try await writer.write(buffer)
                         buffer.clear()
@@ -266,6 +278,28 @@ enum CopyText {
             }
             for i in stride(from: count - 1, through: 0, by: -1) { buffer.writeInteger(d[i]) }
         }
+    }
+
+    /// `value` in decimal at `out[at...]` (room for 20 bytes); returns how many bytes it took.
+    @inline(__always)
+    static func write(_ value: Int64, to out: UnsafeMutableRawBufferPointer, at: Int) -> Int {
+        var n = at
+        if value < 0 { out[n] = UInt8(ascii: "-"); n += 1 }
+        var magnitude = value.magnitude
+        if magnitude < 10 {
+            out[n] = UInt8(ascii: "0") + UInt8(magnitude)
+            return n + 1 - at
+        }
+        var digits = 0
+        var m = magnitude
+        while m > 0 { digits += 1; m /= 10 }
+        var k = n + digits - 1
+        while magnitude > 0 {
+            out[k] = UInt8(ascii: "0") + UInt8(magnitude % 10)
+            magnitude /= 10
+            k -= 1
+        }
+        return n + digits - at
     }
 
     static func append(_ row: [SQLValue], to buffer: inout ByteBuffer) {
