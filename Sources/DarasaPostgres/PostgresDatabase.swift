@@ -263,23 +263,6 @@ public final class PostgresDatabase: SQLDatabase {
 
 /// PostgreSQL COPY text format: tab-separated, `\N` for NULL, backslash escapes.
 enum CopyText {
-    /// A whole number in decimal, written straight into the buffer (no string made).
-    static func append(_ value: Int64, to buffer: inout ByteBuffer) {
-        if value == 0 { buffer.writeInteger(UInt8(ascii: "0")); return }
-        if value < 0 { buffer.writeInteger(UInt8(ascii: "-")) }
-        var magnitude = value.magnitude
-        var digits: (UInt64, UInt64, UInt64) = (0, 0, 0)  // 20 digits at most, kept on the stack
-        var count = 0
-        withUnsafeMutableBytes(of: &digits) { d in
-            while magnitude > 0 {
-                d[count] = UInt8(ascii: "0") + UInt8(magnitude % 10)
-                magnitude /= 10
-                count += 1
-            }
-            for i in stride(from: count - 1, through: 0, by: -1) { buffer.writeInteger(d[i]) }
-        }
-    }
-
     /// `value` in decimal at `out[at...]` (room for 20 bytes); returns how many bytes it took.
     @inline(__always)
     static func write(_ value: Int64, to out: UnsafeMutableRawBufferPointer, at: Int) -> Int {
@@ -307,7 +290,7 @@ enum CopyText {
             if i > 0 { buffer.writeInteger(UInt8(ascii: "\t")) }
             switch value {
             case .null: buffer.writeString("\\N")
-            case .int(let v): buffer.writeString(String(v))
+            case .int(let v): buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: 21) { write(v, to: $0, at: 0) }
             case .double(let v): buffer.writeString(v.isFinite ? "\(v)" : (v.isNaN ? "NaN" : (v > 0 ? "Infinity" : "-Infinity")))
             case .text(let s) where !s.utf8.contains(where: { $0 == UInt8(ascii: "\\") || $0 < 0x20 }):
                 buffer.writeString(s)
