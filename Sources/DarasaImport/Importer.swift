@@ -22,8 +22,8 @@ public struct ImportReport: Sendable, Codable, Hashable {
     public var seconds = 0.0
     /// The first few quarantine reasons, for a summary on screen.
     public var sampleProblems: [String] = []
-    /// Files read straight from their bytes (`WideRegisterReader`); the rest were read the
-    /// general way. For operators and tests: the counts above do not depend on it.
+    /// Files read straight from their bytes (`WideRegisterReader`, `LongAttendanceReader`); the
+    /// rest were read the general way. For operators and tests: the counts above do not depend on it.
     public var filesReadDirectly = 0
 
     public var addsUp: Bool { rowsRead == stored + updated + unchanged + deleted + quarantined }

@@ -172,7 +172,7 @@ extension BatchWriter {
                 changedSchoolYears.insert(last)
             }
         }
-        addToTally(months, yearIDs: yearIDs)
+        await addToTally(months, yearIDs: yearIDs)
         if connection.dialect == .postgres && !attendanceKeyDropped {
             attendanceKeyDropped = true
             try await dropAttendanceKey()
@@ -188,12 +188,12 @@ extension BatchWriter {
         return MergeCounts(stored: total)
     }
 
-    /// Adds a chunk to the tally. Its learners and enrolments are read once, at the first chunk,
-    /// from what is committed, beside the batch's connection (`committed`), while the inserts
-    /// begin: a batch whose tally is used changed neither (`precomputedAttendance`), and reading
-    /// them through the connection held the first insert back 0.65 s. Chunks wait in
-    /// `tallyBacklog` until they are read.
-    private func addToTally(_ months: [LearnerAttendanceMonth], yearIDs: [Int64]) {
+    /// Adds a chunk to the tally. Its learners and enrolments are read once, at the first chunk:
+    /// on SQLite from what is committed, by a reader beside the batch's connection (`committed`),
+    /// while the inserts begin (a batch whose tally is used changed neither,
+    /// `precomputedAttendance`; through the batch's connection the read held the first insert
+    /// back 0.65 s), chunks waiting in `tallyBacklog` until it is done.
+    private func addToTally(_ months: [LearnerAttendanceMonth], yearIDs: [Int64]) async {
         guard tallyValid else { return }
         if tally != nil {
             if tally?.add(months, yearIDs: yearIDs) != true { tallyValid = false; tally = nil }
@@ -201,9 +201,15 @@ extension BatchWriter {
         }
         tallyBacklog.append((months, yearIDs))
         guard tallyLoad == nil else { return }
-        let source = committed ?? connection
+        guard let committed else {
+            // Without a reader beside the batch (PostgreSQL: its pool could be held by as many
+            // batches, each waiting for a second connection), through the batch's connection
+            // before its first insert.
+            tallyArrived(try? await AttendanceTally.load(connection))
+            return
+        }
         tallyLoad = Task {
-            let loaded = try? await AttendanceTally.load(source)
+            let loaded = try? await AttendanceTally.load(committed)
             self.tallyArrived(loaded)
         }
     }

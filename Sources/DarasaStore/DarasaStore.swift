@@ -128,7 +128,8 @@ public final class DarasaStore: Sendable {
                 INSERT INTO import_batches (id, source, description, user_name, started_at, status)
                 VALUES (?, ?, ?, ?, ?, 'running')
                 """, .int(batchID), .text(source), .text(description), SQLValue(user), .int(started))
-            let writer = BatchWriter(connection: conn, batchID: batchID, committed: database)
+            // SQLite's readers read beside the batch (BatchWriter.addToTally).
+            let writer = BatchWriter(connection: conn, batchID: batchID, committed: conn.dialect == .sqlite ? database : nil)
             try await writer.loadYears()
             let clock = ContinuousClock()
             let t0 = clock.now

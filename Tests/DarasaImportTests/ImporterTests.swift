@@ -353,16 +353,6 @@ import Testing
         try? FileManager.default.copyItem(at: ImporterTests.country.appendingPathComponent("registers"), to: dir.appendingPathComponent("registers"))
         let files = (FileManager.default.enumerator(at: dir, includingPropertiesForKeys: nil)?.compactMap { $0 as? URL } ?? [])
             .filter { $0.pathExtension == "csv" }.sorted { $0.path < $1.path }
-        func edit(_ url: URL, _ change: (inout [String]) -> Void) {
-            guard var lines = (try? String(contentsOf: url, encoding: .utf8))?.components(separatedBy: "\n"), lines.count > 2 else { return }
-            change(&lines)
-            try? Data(lines.joined(separator: "\n").utf8).write(to: url)
-        }
-        func field(_ line: String, _ i: Int, _ value: (String) -> String) -> String {
-            var f = line.components(separatedBy: ",")
-            f[i] = value(f[i])
-            return f.joined(separator: ",")
-        }
         guard files.count > 10 else { return dir }
         edit(files[0]) { $0.insert($0[1], at: 2) }                                     // a learner's row twice
         edit(files[1]) { $0[1] = field($0[1], 6, { _ in "X" }) }                        // a mark no one knows
@@ -441,23 +431,13 @@ import Testing
         try? FileManager.default.copyItem(at: ImporterTests.country.appendingPathComponent("hr"), to: dir.appendingPathComponent("hr"))
         let files = ((try? FileManager.default.contentsOfDirectory(at: dir.appendingPathComponent("hr"), includingPropertiesForKeys: nil)) ?? [])
             .filter { $0.lastPathComponent.hasPrefix("teacher_attendance_") }.sorted { $0.path < $1.path }
-        func edit(_ url: URL, _ change: (inout [String]) -> Void) {
-            guard var lines = (try? String(contentsOf: url, encoding: .utf8))?.components(separatedBy: "\n"), lines.count > 3 else { return }
-            change(&lines)
-            try? Data(lines.joined(separator: "\n").utf8).write(to: url)
-        }
-        func field(_ line: String, _ i: Int, _ value: String) -> String {
-            var f = line.components(separatedBy: ",")
-            f[i] = value
-            return f.joined(separator: ",")
-        }
         guard files.count > 6 else { return dir }
         edit(files[0]) { $0.insert($0[1], at: 2) }                      // the same teacher and day twice
-        edit(files[1]) { $0[1] = field($0[1], 0, "9999999") }             // an unknown payroll number
-        edit(files[2]) { $0[1] = field($0[1], 2, "SICK") }                // a status no one mapped
+        edit(files[1]) { $0[1] = field($0[1], 0, { _ in "9999999" }) }             // an unknown payroll number
+        edit(files[2]) { $0[1] = field($0[1], 2, { _ in "SICK" }) }                // a status no one mapped
         edit(files[3]) { lines in lines = lines.map { $0 + "\r" } }      // CRLF line endings (clean)
-        edit(files[4]) { $0[2] = field($0[2], 1, "2024/03/01") }          // a date in another format
-        edit(files[5]) { $0[1] = field($0[1], 1, "2031-03-03") }          // a day outside the calendar
+        edit(files[4]) { $0[2] = field($0[2], 1, { _ in "2024/03/01" }) }          // a date in another format
+        edit(files[5]) { $0[1] = field($0[1], 1, { _ in "2031-03-03" }) }          // a day outside the calendar
         return dir
     }()
 
@@ -503,4 +483,19 @@ import Testing
         #expect(snapshots[0].count > 100)
         #expect(snapshots[0] == snapshots[1])
     }
+}
+
+/// Spoils a copy of a generated file for the direct-reading tests: its lines (split on line
+/// feeds) changed by `change`.
+private func edit(_ url: URL, _ change: (inout [String]) -> Void) {
+    guard var lines = (try? String(contentsOf: url, encoding: .utf8))?.components(separatedBy: "\n"), lines.count > 3 else { return }
+    change(&lines)
+    try? Data(lines.joined(separator: "\n").utf8).write(to: url)
+}
+
+/// A CSV line with field `i` changed by `value`.
+private func field(_ line: String, _ i: Int, _ value: (String) -> String) -> String {
+    var f = line.components(separatedBy: ",")
+    f[i] = value(f[i])
+    return f.joined(separator: ",")
 }

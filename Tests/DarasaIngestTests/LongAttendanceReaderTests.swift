@@ -41,13 +41,7 @@ import Testing
     /// The file read the general way (person, date, mark, school as the import reads them), or
     /// nil when any row has a problem or the file cannot be read.
     func general(_ url: URL, _ mapping: Mapping) -> [Read]? {
-        guard let m = try? MappedReader(mapping: mapping, url: url, file: url.lastPathComponent) else { return nil }
-        var out: [Read] = []
-        var r = CSVRecord()
-        while true {
-            let next: Int?
-            do { next = try m.next(into: &r) } catch { return nil }
-            guard let row = next else { break }
+        readGenerally(url, file: url.lastPathComponent, mapping: mapping) { m, r, row in
             var problems: [RowProblem] = []
             let key = m.string("teacher", r, &problems)
             let day = m.day("date", r, &problems)
@@ -58,9 +52,8 @@ import Testing
                 school = id
             }
             guard problems.isEmpty, let key, let person = Self.people[key], let day, let mark else { return nil }
-            out.append(Read(person: person, school: school, day: day, mark: mark, row: row))
+            return Read(person: person, school: school, day: day, mark: mark, row: row)
         }
-        return out
     }
 
     func direct(_ url: URL, _ mapping: Mapping) -> [Read]? {

@@ -56,3 +56,19 @@ func temporaryFolder(_ name: String) -> URL {
     return url
 }
 
+
+/// Every row of a file read through `mapping` the general way (`MappedReader`), each made a
+/// value by `take` (nil: the row has a problem); nil when the file cannot be read or any row has
+/// a problem. What the direct readers are held to.
+func readGenerally<T>(_ url: URL, file: String, mapping: Mapping, _ take: (MappedReader, CSVRecord, Int) -> T?) -> [T]? {
+    guard let m = try? MappedReader(mapping: mapping, url: url, file: file) else { return nil }
+    var out: [T] = []
+    var r = CSVRecord()
+    while true {
+        let next: Int?
+        do { next = try m.next(into: &r) } catch { return nil }
+        guard let row = next else { return out }
+        guard let value = take(m, r, row) else { return nil }
+        out.append(value)
+    }
+}

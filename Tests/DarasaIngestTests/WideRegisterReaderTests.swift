@@ -45,22 +45,15 @@ import Testing
     /// The file read the general way: its rows, or nil when any row has a problem or the file
     /// cannot be read (as the import reads a register row: learner, school, month, days).
     func general(_ url: URL, _ file: String) -> [Read]? {
-        guard let m = try? MappedReader(mapping: Self.mapping, url: url, file: file) else { return nil }
-        var out: [Read] = []
-        var r = CSVRecord()
-        while true {
-            let next: Int?
-            do { next = try m.next(into: &r) } catch { return nil }
-            guard let row = next else { break }
+        readGenerally(url, file: file, mapping: Self.mapping) { m, r, row in
             var problems: [RowProblem] = []
             let key = m.string("learner", r, &problems)
             let school = m.string("school", r, &problems)
             guard let month = m.month("month", r, &problems) else { return nil }
             let marks = m.days(r, length: Day.daysIn(month: month.month, year: month.year), &problems)
             guard problems.isEmpty, let key, let school, let l = Self.learners[key], let s = Self.schools[school] else { return nil }
-            out.append(Read(learner: l, school: s, row: row, marks: marks))
+            return Read(learner: l, school: s, row: row, marks: marks)
         }
-        return out
     }
 
     func direct(_ url: URL, _ file: String) -> [Read]? {
