@@ -33,6 +33,8 @@ public actor BatchWriter {
     var droppedAttendanceKey: String?
     var tallyValid = true
     var attendanceTeachers: Set<Int64> = []
+    /// Rows this batch wrote or staged, per table (`analyzeGrownTables`).
+    var rowsWritten: [String: Int] = [:]
 
     /// The database itself, for reads of what is committed beside the batch's own connection
     /// (nil: read through the batch's connection).
@@ -62,6 +64,7 @@ public actor BatchWriter {
         }
         for table in try RecordRows.rows(for: batch, fileID: fileID, sourceRows: rows, years: years) where !table.rows.isEmpty {
             try await connection.bulkInsert(table: table.table, columns: table.columns, rows: table.rows)
+            rowsWritten[table.table, default: 0] += table.rows.count
         }
         records += batch.count
         touchedSchools.formUnion(RecordRows.touchedSchools(batch))

@@ -144,6 +144,7 @@ public final class DarasaStore: Sendable {
             let (records, touched, summaries) = await (writer.records, writer.touchedSchools, writer.summaryTables)
             let precomputed = await writer.precomputedAttendance()
             let t1 = clock.now
+            try await writer.analyzeGrownTables(skip: precomputed != nil ? ["learner_attendance"] : [])
             try await SummarySQL.refresh(schools: touched, tables: summaries, precomputed: precomputed, on: conn)
             if Self.timings {
                 FileHandle.standardError.write(Data("import batch \(batchID): records \(t1 - t0), summaries \(clock.now - t1)\n".utf8))
