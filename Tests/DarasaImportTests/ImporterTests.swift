@@ -391,25 +391,14 @@ import Testing
         let mappings = try ShippedMappings.synthetic()
         let registers = try #require(mappings.first { $0.target == .learnerAttendance })
         let files = try ImportFile.select(Self.spoiled, mapping: registers)
-        var reports: [ImportReport] = []
-        var snapshots: [[String]] = []
-        for direct in [true, false] {
-            // Given a store holding everything the registers refer to
-            let store = try await engine.makeStore()
-            defer { Task { await store.close() } }
-            for m in mappings where (m.file.components(separatedBy: "/").last ?? "") < "40" {
-                _ = try await Importer(store: store, user: "test").run(m, files: try ImportFile.select(ImporterTests.country, mapping: m))
-            }
-            // When the spoiled registers are imported, read directly or not
-            var importer = Importer(store: store, user: "test")
-            importer.readsAttendanceDirectly = direct
-            let report = try await importer.run(registers, files: files)
-            reports.append(report)
-            snapshots.append(try await snapshot(store))
-            // And again: a second import of the same files changes nothing
-            let again = try await importer.run(registers, files: files)
-            #expect(again.stored == 0 && again.updated == 0 && again.unchanged == report.stored, "\(direct): \(again.summary)")
-            #expect(again.filesReadDirectly == report.filesReadDirectly)
+        // Given stores holding everything the registers refer to, when the spoiled registers are
+        // imported, read directly or not, and imported again
+        let ways = try await importBothWays(engine, registers, files, after: { $0 < "40" }, snapshot: snapshot)
+        let reports = ways.map(\.report), snapshots = ways.map(\.snapshot)
+        for (direct, way) in zip([true, false], ways) {
+            // a second import of the same files changes nothing
+            #expect(way.again.stored == 0 && way.again.updated == 0 && way.again.unchanged == way.report.stored, "\(direct): \(way.again.summary)")
+            #expect(way.again.filesReadDirectly == way.report.filesReadDirectly)
         }
         // Then most files were read directly, the spoiled ones the general way, with the same result
         #expect(reports[0].filesReadDirectly > files.count / 2 && reports[0].filesReadDirectly <= files.count - 5)
@@ -446,20 +435,9 @@ import Testing
         let mappings = try ShippedMappings.synthetic()
         let checkIns = try #require(mappings.first { $0.target == .teacherAttendance })
         let files = try ImportFile.select(Self.spoiled, mapping: checkIns)
-        var reports: [ImportReport] = []
-        var snapshots: [[String]] = []
-        for direct in [true, false] {
-            // Given a store holding the schools, calendar and teachers with their postings
-            let store = try await engine.makeStore()
-            defer { Task { await store.close() } }
-            for m in mappings where ["01", "04", "05", "20"].contains(String((m.file.components(separatedBy: "/").last ?? "").prefix(2))) {
-                _ = try await Importer(store: store, user: "test").run(m, files: try ImportFile.select(ImporterTests.country, mapping: m))
-            }
-            // When the spoiled check-ins are imported, read directly or not
-            var importer = Importer(store: store, user: "test")
-            importer.readsAttendanceDirectly = direct
-            let report = try await importer.run(checkIns, files: files)
-            reports.append(report)
+        // Given stores holding the schools, calendar and teachers with their postings, when the
+        // spoiled check-ins are imported, read directly or not, and imported again
+        let ways = try await importBothWays(engine, checkIns, files, after: { ["01", "04", "05", "20"].contains(String($0.prefix(2))) }) { store in
             var snapshot: [String] = []
             for sql in ["""
                 SELECT a.teacher_id, a.school_id, a.year_id, a.year, a.month, a.present, a.absent, a.late, a.excused, a.recorded_days,
@@ -469,10 +447,12 @@ import Testing
                 "SELECT * FROM summary_teacher_attendance ORDER BY school_id, year_id"] {
                 for r in try await store.database.query(sql) { snapshot.append(r.values.map { "\($0)" }.joined(separator: ",")) }
             }
-            snapshots.append(snapshot)
-            // And again: nothing new, nothing changed
-            let again = try await importer.run(checkIns, files: files)
-            #expect(again.stored == 0 && again.updated == 0 && again.unchanged == report.stored, "\(direct): \(again.summary)")
+            return snapshot
+        }
+        let reports = ways.map(\.report), snapshots = ways.map(\.snapshot)
+        for (direct, way) in zip([true, false], ways) {
+            // nothing new, nothing changed the second time
+            #expect(way.again.stored == 0 && way.again.updated == 0 && way.again.unchanged == way.report.stored, "\(direct): \(way.again.summary)")
         }
         // Then the clean files were read directly, the spoiled ones the general way, with the same result
         #expect(reports[0].filesReadDirectly == files.count - 5, "\(reports[0].filesReadDirectly) of \(files.count)")
@@ -483,6 +463,30 @@ import Testing
         #expect(snapshots[0].count > 100)
         #expect(snapshots[0] == snapshots[1])
     }
+}
+
+/// Imports `files` through `mapping` twice over, into two fresh stores: first reading attendance
+/// straight from the bytes, then only the general way. Each store is first given the generated
+/// country's sources whose mapping file names `after` picks; `files` are then imported, the
+/// store's `snapshot` taken, and `files` imported again.
+private func importBothWays(_ engine: TestEngine, _ mapping: Mapping, _ files: [ImportFile], after: (String) -> Bool,
+                            snapshot: (DarasaStore) async throws -> [String]) async throws
+    -> [(report: ImportReport, snapshot: [String], again: ImportReport)] {
+    let mappings = try ShippedMappings.synthetic()
+    var out: [(report: ImportReport, snapshot: [String], again: ImportReport)] = []
+    for direct in [true, false] {
+        let store = try await engine.makeStore()
+        defer { Task { await store.close() } }
+        for m in mappings where after(m.file.components(separatedBy: "/").last ?? "") {
+            _ = try await Importer(store: store, user: "test").run(m, files: try ImportFile.select(ImporterTests.country, mapping: m))
+        }
+        var importer = Importer(store: store, user: "test")
+        importer.readsAttendanceDirectly = direct
+        let report = try await importer.run(mapping, files: files)
+        let taken = try await snapshot(store)
+        out.append((report, taken, try await importer.run(mapping, files: files)))
+    }
+    return out
 }
 
 /// Spoils a copy of a generated file for the direct-reading tests: its lines (split on line

@@ -108,12 +108,7 @@ import Testing
             return fields.joined(separator: ",")
         }
         let file = zip(row.array(of: 0...6), Gen.element(of: ["\n", "\n", "\r\n", "\n\n", "\r"]).map { $0 ?? "\n" }, Gen.element(of: ["", "", "\u{FEFF}"]))
-        final class Count: @unchecked Sendable {
-            let lock = NSLock()
-            var direct = 0, all = 0
-            func add(_ isDirect: Bool) { lock.lock(); all += 1; if isDirect { direct += 1 }; lock.unlock() }
-        }
-        let count = Count()
+        let count = DirectReadCount()
         await propertyCheck(count: 400, input: file) { input in
             let (rows, ending, bom) = input
             let text = (bom ?? "") + "payroll_no,date,status" + ending + rows.map { $0 + ending }.joined()

@@ -72,3 +72,11 @@ func readGenerally<T>(_ url: URL, file: String, mapping: Mapping, _ take: (Mappe
         out.append(value)
     }
 }
+
+/// How many of a property check's files a direct reader took, of all it was given (both
+/// branches must be exercised).
+final class DirectReadCount: @unchecked Sendable {
+    private let lock = NSLock()
+    private(set) var direct = 0, all = 0
+    func add(_ isDirect: Bool) { lock.lock(); all += 1; if isDirect { direct += 1 }; lock.unlock() }
+}

@@ -120,12 +120,7 @@ import Testing
         let ending = Gen.element(of: ["\n", "\n", "\r\n", "\n\n", "\r"]).map { $0 ?? "\n" }
         let file = zip(row.array(of: 0...6), ending, Gen.element(of: ["2024-02.csv", "2024-04.csv", "2023-13.csv", "2024-01.txt"]),
                            Gen.element(of: ["", "", "\u{FEFF}"]))
-        final class Count: @unchecked Sendable {
-            let lock = NSLock()
-            var direct = 0, all = 0
-            func add(_ isDirect: Bool) { lock.lock(); all += 1; if isDirect { direct += 1 }; lock.unlock() }
-        }
-        let count = Count()
+        let count = DirectReadCount()
         await propertyCheck(count: 400, input: file) { input in
             let (rows, ending, name, bom) = input
             let text = (bom ?? "") + Self.line(Self.header) + (ending ?? "\n") + rows.map { $0 + (ending ?? "\n") }.joined()

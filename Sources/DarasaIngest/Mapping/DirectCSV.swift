@@ -46,6 +46,30 @@ struct DirectCSV {
         return buffer.withUnsafeBufferPointer { body(UnsafeBufferPointer(rebasing: $0[..<n])) }
     }
 
+    /// A loaded file past its header: the lines left, the delimiter, each column's position.
+    struct Opened {
+        var lines: Lines
+        let delimiter: UInt8
+        let position: [String: Int]
+        /// The header's number of fields (every row must have as many).
+        let width: Int
+    }
+
+    /// Loads a CSV file and reads its header, then hands its bytes to `body`; nil (read the file
+    /// the general way) when its extension names another format, it cannot be loaded, or its
+    /// header is not one the direct readers take (`header`).
+    mutating func read<R>(_ url: URL, _ options: ReadOptions, _ body: (UnsafeBufferPointer<UInt8>, inout Opened) -> R?) -> R? {
+        if let ext = ReadOptions.Format(rawValue: url.pathExtension.lowercased()), ext != .csv { return nil }
+        guard load(url.path) else { return nil }
+        return withBytes { all in
+            var lines = Lines(all)
+            let delimiter = Self.delimiter(options, all)
+            guard let headerLine = lines.next(), let names = Self.header(all, headerLine, delimiter) else { return nil }
+            var opened = Opened(lines: lines, delimiter: delimiter, position: Self.positions(names), width: names.count)
+            return body(all, &opened)
+        }
+    }
+
     /// The lines of `all`, without their line breaks, blank lines skipped (as `CSVReader` skips
     /// them). Refuses (`declined`) a file with a quote or a carriage return not before a line feed.
     struct Lines {

@@ -96,25 +96,20 @@ public final class LongAttendanceReader {
 
     /// The file's rows, or nil when the general reader must read it (see the type's doc).
     public func read(url: URL) -> [Row]? {
-        if let ext = ReadOptions.Format(rawValue: url.pathExtension.lowercased()), ext != .csv { return nil }
-        guard file.load(url.path) else { return nil }
-        return file.withBytes { parse($0) }
+        file.read(url, options) { parse($0, &$1) }
     }
 
-    private func parse(_ all: UnsafeBufferPointer<UInt8>) -> [Row]? {
-        var lines = DirectCSV.Lines(all)
-        let delimiter = DirectCSV.delimiter(options, all)
-        guard let headerLine = lines.next(), let names = DirectCSV.header(all, headerLine, delimiter) else { return nil }
-        let position = DirectCSV.positions(names)
+    private func parse(_ all: UnsafeBufferPointer<UInt8>, _ csv: inout DirectCSV.Opened) -> [Row]? {
+        let position = csv.position, delimiter = csv.delimiter
         guard let personAt = position[personColumn], let dateAt = position[dateColumn], let markAt = position[markColumn] else { return nil }
         var schoolAt: Int?
         if let schoolColumn { guard let at = position[schoolColumn] else { return nil }; schoolAt = at }
-        var ends = [Int](repeating: 0, count: names.count)
+        var ends = [Int](repeating: 0, count: csv.width)
         var rows: [Row] = []
         rows.reserveCapacity(all.count / 24)
         var record = 1
         var word: [UInt8] = []
-        while let line = lines.next() {
+        while let line = csv.lines.next() {
             record += 1
             guard DirectCSV.split(all, line, delimiter, &ends),
                   let key = DirectCSV.key(all, DirectCSV.field(personAt, line, ends)), let person = people.value(key),
@@ -127,7 +122,7 @@ public final class LongAttendanceReader {
             }
             rows.append(Row(person: person, school: school, day: day, mark: mark, row: record))
         }
-        return lines.declined ? nil : rows
+        return csv.lines.declined ? nil : rows
     }
 
     /// A date as `DateFormat.parse` reads it, from ASCII digits and the format's separator only

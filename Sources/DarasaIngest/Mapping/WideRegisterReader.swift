@@ -83,9 +83,8 @@ public final class WideRegisterReader {
     /// The file's rows, or nil when the general reader must read it (see the type's doc).
     /// `file` is the name the user knows the file by (what `from_path:` is matched against).
     public func read(url: URL, file: String) -> File? {
-        if let ext = ReadOptions.Format(rawValue: url.pathExtension.lowercased()), ext != .csv { return nil }
-        guard let (year, month) = month(of: file), self.file.load(url.path) else { return nil }
-        return self.file.withBytes { parse($0, year: year, month: month) }
+        guard let (year, month) = month(of: file) else { return nil }
+        return self.file.read(url, options) { parse($0, &$1, year: year, month: month) }
     }
 
     /// The month `from_path:` takes from the file's name, as `MappedReader.month` reads it.
@@ -98,15 +97,11 @@ public final class WideRegisterReader {
         return (value.year, value.month)
     }
 
-    private func parse(_ all: UnsafeBufferPointer<UInt8>, year: Int, month: Int) -> File? {
-        var lines = DirectCSV.Lines(all)
-        let delimiter = DirectCSV.delimiter(options, all)
-        guard let headerLine = lines.next(), let names = DirectCSV.header(all, headerLine, delimiter) else { return nil }
-        let position = DirectCSV.positions(names)
+    private func parse(_ all: UnsafeBufferPointer<UInt8>, _ csv: inout DirectCSV.Opened, year: Int, month: Int) -> File? {
+        let position = csv.position, delimiter = csv.delimiter, width = csv.width
         guard let days = compiled.days, let learnerAt = position[learnerColumn], let schoolAt = position[schoolColumn] else { return nil }
         let dayAt = days.names.map { position[$0] ?? -1 }
         guard dayAt[0...27].allSatisfy({ $0 >= 0 }) else { return nil }
-        let width = names.count
         let length = Day.daysIn(month: month, year: year)
         // Per column: the day (1…31) it holds, or 0.
         var dayOf = [Int](repeating: 0, count: width)
@@ -117,7 +112,7 @@ public final class WideRegisterReader {
         rows.reserveCapacity(all.count / 64)
         var ends = [Int](repeating: 0, count: width)
         var record = 1
-        while let line = lines.next() {
+        while let line = csv.lines.next() {
             record += 1
             guard DirectCSV.split(all, line, delimiter, &ends),
                   let learnerKey = DirectCSV.key(all, DirectCSV.field(learnerAt, line, ends)), let learner = learners.value(learnerKey),
@@ -144,7 +139,7 @@ public final class WideRegisterReader {
             }
             rows.append(Row(learner: learner, school: school, row: record, marks: m))
         }
-        guard !lines.declined else { return nil }
+        guard !csv.lines.declined else { return nil }
         // In the stored table's order (a register is one school's month): SQLite then inserts
         // each file's rows side by side instead of at scattered places.
         rows.sort { ($0.school, $0.learner) < ($1.school, $1.learner) }
