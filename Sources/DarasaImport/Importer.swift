@@ -479,9 +479,7 @@ final class ImportRun: @unchecked Sendable {
         // A chunk may pass `chunkSize` by one file's rows (a few hundred).
         if pending >= chunkSize { try await flush() }
         directFiles += 1
-        bytesDone += index < fileSizes.count ? fileSizes[index] : 0
-        progress?(ImportProgress(file: f.name, filesDone: index + 1, filesTotal: files.count, bytesDone: bytesDone,
-                                 bytesTotal: bytesTotal, rows: read, elapsed: Date().timeIntervalSince(started)))
+        fileDone(f, index: index)
         return true
     }
 
@@ -529,9 +527,7 @@ final class ImportRun: @unchecked Sendable {
         try await switchFile(f.name)
         read += rows.count
         directFiles += 1
-        bytesDone += index < fileSizes.count ? fileSizes[index] : 0
-        progress?(ImportProgress(file: f.name, filesDone: index + 1, filesTotal: files.count, bytesDone: bytesDone,
-                                 bytesTotal: bytesTotal, rows: read, elapsed: Date().timeIntervalSince(started)))
+        fileDone(f, index: index)
         return true
     }
 
@@ -584,6 +580,11 @@ final class ImportRun: @unchecked Sendable {
             }
         }
         skipped += reader.skipped
+        fileDone(f, index: index)
+    }
+
+    /// Counts file `index` read, whichever way, and reports the progress.
+    func fileDone(_ f: ImportFile, index: Int) {
         bytesDone += index < fileSizes.count ? fileSizes[index] : 0
         progress?(ImportProgress(file: f.name, filesDone: index + 1, filesTotal: files.count, bytesDone: bytesDone,
                                  bytesTotal: bytesTotal, rows: read, elapsed: Date().timeIntervalSince(started)))

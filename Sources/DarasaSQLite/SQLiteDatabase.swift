@@ -284,6 +284,16 @@ public final class SQLiteDatabase: SQLDatabase {
         }
     }
 
+    /// Rows one INSERT of the bulk paths carries: up to 64, within SQLite's default limit of
+    /// 32,766 values a statement.
+    static func rowsPerInsert(_ width: Int) -> Int { max(1, min(64, 32_766 / width)) }
+
+    /// `INSERT INTO table (columns) VALUES (?, …), …` for `rows` rows.
+    static func insertSQL(_ table: String, _ columns: [String], rows: Int) -> String {
+        let row = "(" + Array(repeating: "?", count: columns.count).joined(separator: ", ") + ")"
+        return "INSERT INTO \(table) (\(columns.joined(separator: ", "))) VALUES " + Array(repeating: row, count: rows).joined(separator: ", ")
+    }
+
     /// Binds straight onto the prepared statement handle: about twice GRDB's per-row
     /// `execute(arguments:)` rate, and many rows to a statement (see `bulkInsertIntegers`;
     /// docs/architecture.md, "Bulk paths"). With an upsert `suffix`, rows of one statement are
@@ -291,12 +301,8 @@ public final class SQLiteDatabase: SQLDatabase {
     static func bulkInsert(_ db: Database, _ table: String, _ columns: [String], _ rows: [[SQLValue]], suffix: String = "") throws {
         let width = columns.count
         guard width > 0, !rows.isEmpty else { return }
-        let perStatement = max(1, min(64, 32_766 / width))
-        let row = "(" + Array(repeating: "?", count: width).joined(separator: ", ") + ")"
-        func statement(rows: Int) throws -> Statement {
-            try db.makeStatement(sql: "INSERT INTO \(table) (\(columns.joined(separator: ", "))) VALUES "
-                + Array(repeating: row, count: rows).joined(separator: ", ") + suffix)
-        }
+        let perStatement = rowsPerInsert(width)
+        func statement(rows: Int) throws -> Statement { try db.makeStatement(sql: insertSQL(table, columns, rows: rows) + suffix) }
         let full = rows.count >= perStatement ? try statement(rows: perStatement) : nil
         var done = 0
         while done < rows.count {
@@ -325,13 +331,8 @@ public final class SQLiteDatabase: SQLDatabase {
         let width = columns.count
         guard width > 0 else { return }
         let rowCount = values.count / width
-        // Up to 64 rows, within SQLite's default limit of 32,766 values a statement.
-        let perStatement = max(1, min(64, 32_766 / width))
-        let row = "(" + Array(repeating: "?", count: width).joined(separator: ", ") + ")"
-        func statement(rows: Int) throws -> Statement {
-            try db.cachedStatement(sql: "INSERT INTO \(table) (\(columns.joined(separator: ", "))) VALUES "
-                + Array(repeating: row, count: rows).joined(separator: ", "))
-        }
+        let perStatement = rowsPerInsert(width)
+        func statement(rows: Int) throws -> Statement { try db.cachedStatement(sql: insertSQL(table, columns, rows: rows)) }
         let full = rowCount >= perStatement ? try statement(rows: perStatement) : nil
         try values.withUnsafeBufferPointer { v in
             var start = 0
